@@ -1,0 +1,7 @@
+//! The embedding model: its file format, the memory-mapped store, importers and the deck.
+pub mod deck;
+pub mod format;
+pub mod import;
+pub mod store;
+
+pub use store::{Embeddings, WordId};

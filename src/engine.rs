@@ -1,0 +1,86 @@
+//! The loaded word engine: model, deck, exact index and HNSW index, shared behind `Arc`s.
+
+use crate::config::EngineSettings;
+use crate::embeddings::deck::Deck;
+use crate::embeddings::Embeddings;
+use crate::index::hnsw::Origin;
+use crate::index::{ExactIndex, HnswIndex};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub struct Engine {
+    pub emb: Arc<Embeddings>,
+    pub deck: Deck,
+    pub exact: ExactIndex,
+    pub hnsw: HnswIndex,
+    pub report: LoadReport,
+}
+
+/// What loading took, for logs and `eval-index`.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadReport {
+    pub model: String,
+    pub words: usize,
+    pub dim: usize,
+    pub deck_size: usize,
+    pub model_ms: u128,
+    pub exact_ms: u128,
+    pub index_ms: u128,
+    pub index_origin: String,
+    pub index_bytes: usize,
+    pub quantised_bytes: usize,
+}
+
+impl Engine {
+    pub fn load(settings: &EngineSettings) -> anyhow::Result<Engine> {
+        settings.validate()?;
+        let t = Instant::now();
+        let emb = Arc::new(Embeddings::open(&settings.model_path)?);
+        let deck = Deck::build(&emb, settings.deck_size);
+        let model_ms = t.elapsed().as_millis();
+        let t = Instant::now();
+        let exact = ExactIndex::new(emb.clone());
+        let exact_ms = t.elapsed().as_millis();
+        let t = Instant::now();
+        let (hnsw, origin) = HnswIndex::load_or_build(
+            emb.clone(),
+            settings.index,
+            settings.index_cache_dir.as_deref(),
+        )?;
+        let index_ms = t.elapsed().as_millis();
+        let index_origin = match origin {
+            Origin::Cache(p) => format!("mapped from {}", p.display()),
+            Origin::Built { reason, saved } => match saved {
+                Some(p) => format!("built ({reason}), saved to {}", p.display()),
+                None => format!("built ({reason}), not cached"),
+            },
+        };
+        let report = LoadReport {
+            model: emb.name().to_string(),
+            words: emb.len(),
+            dim: emb.dim(),
+            deck_size: deck.len(),
+            model_ms,
+            exact_ms,
+            index_ms,
+            index_origin,
+            index_bytes: hnsw.memory_bytes(),
+            quantised_bytes: exact.memory_bytes(),
+        };
+        Ok(Engine {
+            emb,
+            deck,
+            exact,
+            hnsw,
+            report,
+        })
+    }
+}
+
+/// Resident memory of this process in bytes (Linux), for reports.
+pub fn resident_bytes() -> Option<usize> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: usize = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}

@@ -1,0 +1,171 @@
+//! Index evaluation on seeded move queries: recall of HNSW against the exact index and the
+//! throughput of every path on one thread (`word-bocce eval-index`, tests and benches).
+
+use crate::embeddings::deck::Deck;
+use crate::embeddings::{Embeddings, WordId};
+use crate::index::{ExactIndex, Hit, HnswIndex};
+use crate::scoring::{ball, Term};
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use std::time::Instant;
+
+/// A move query: start ± card ± card (from the deck, random signs) and a target.
+#[derive(Debug, Clone)]
+pub struct MoveQuery {
+    pub terms: [Term; 3],
+    pub target: WordId,
+    pub ball: Vec<f32>,
+}
+
+impl MoveQuery {
+    pub fn words(&self) -> [WordId; 3] {
+        self.terms.map(|t| t.word)
+    }
+}
+
+/// `n` reproducible move queries drawn from the deck.
+pub fn move_queries(emb: &Embeddings, deck: &Deck, n: usize, seed: u64) -> Vec<MoveQuery> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let words = deck.words();
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let mut pick = || words[rng.random_range(0..words.len())];
+        let (start, a, b, target) = (pick(), pick(), pick(), pick());
+        if start == a || start == b || a == b || target == start {
+            continue;
+        }
+        let sign = |r: &mut rand_chacha::ChaCha8Rng| if r.random_bool(0.5) { 1 } else { -1 };
+        let terms = [
+            Term {
+                word: start,
+                sign: 1,
+            },
+            Term {
+                word: a,
+                sign: sign(&mut rng),
+            },
+            Term {
+                word: b,
+                sign: sign(&mut rng),
+            },
+        ];
+        if let Some(ball) = ball(emb, &terms) {
+            out.push(MoveQuery {
+                terms,
+                target,
+                ball,
+            });
+        }
+    }
+    out
+}
+
+/// Fraction of `truth`'s ids that `got` also found.
+pub fn recall(got: &[Hit], truth: &[Hit]) -> f64 {
+    if truth.is_empty() {
+        return 1.0;
+    }
+    let hits = truth
+        .iter()
+        .filter(|t| got.iter().any(|g| g.id == t.id))
+        .count();
+    hits as f64 / truth.len() as f64
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HnswRow {
+    pub ef: usize,
+    pub seeded: bool,
+    pub recall_at_1: f64,
+    pub recall_at_10: f64,
+    pub queries_per_sec: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    pub queries: usize,
+    pub exact_top10_per_sec: f64,
+    pub rank_per_sec: f64,
+    pub hnsw: Vec<HnswRow>,
+}
+
+fn per_sec(n: usize, t: Instant) -> f64 {
+    n as f64 / t.elapsed().as_secs_f64()
+}
+
+/// Exact top-10 of every query (the move's own words left out): the ground truth.
+pub fn ground_truth(exact: &ExactIndex, queries: &[MoveQuery]) -> (Vec<Vec<Hit>>, f64) {
+    let t = Instant::now();
+    let truth: Vec<Vec<Hit>> = queries
+        .iter()
+        .map(|q| exact.top_k(&q.ball, 10, &q.words()))
+        .collect();
+    (truth, per_sec(queries.len(), t))
+}
+
+/// Recall and speed of the HNSW index at one `ef`, seeded from the move's words or not.
+pub fn eval_hnsw(
+    index: &HnswIndex,
+    queries: &[MoveQuery],
+    truth: &[Vec<Hit>],
+    ef: usize,
+    seeded: bool,
+) -> HnswRow {
+    let t = Instant::now();
+    let results: Vec<Vec<Hit>> = queries
+        .iter()
+        .map(|q| {
+            let words = q.words();
+            let seeds: &[WordId] = if seeded { &words } else { &[] };
+            index.search_ef(&q.ball, 10, ef, &words, seeds)
+        })
+        .collect();
+    let qps = per_sec(queries.len(), t);
+    let n = queries.len() as f64;
+    let r1 = results
+        .iter()
+        .zip(truth)
+        .filter(|(g, t)| g.first().map(|h| h.id) == t.first().map(|h| h.id))
+        .count() as f64
+        / n;
+    let r10 = results
+        .iter()
+        .zip(truth)
+        .map(|(g, t)| recall(g, t))
+        .sum::<f64>()
+        / n;
+    HnswRow {
+        ef,
+        seeded,
+        recall_at_1: r1,
+        recall_at_10: r10,
+        queries_per_sec: qps,
+    }
+}
+
+/// The whole evaluation, on one thread.
+pub fn evaluate(
+    exact: &ExactIndex,
+    index: &HnswIndex,
+    queries: &[MoveQuery],
+    efs: &[usize],
+) -> EvalReport {
+    let (truth, exact_qps) = ground_truth(exact, queries);
+    let t = Instant::now();
+    for q in queries {
+        std::hint::black_box(exact.rank(&q.ball, q.target, &q.words()));
+    }
+    let rank_qps = per_sec(queries.len(), t);
+    let mut rows = Vec::new();
+    for &ef in efs {
+        for seeded in [true, false] {
+            rows.push(eval_hnsw(index, queries, &truth, ef, seeded));
+        }
+    }
+    EvalReport {
+        queries: queries.len(),
+        exact_top10_per_sec: exact_qps,
+        rank_per_sec: rank_qps,
+        hnsw: rows,
+    }
+}

@@ -1,0 +1,180 @@
+//! `word-bocce`: serve (default), import-model, eval-index.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Instant;
+use word_bocce::config::EngineSettings;
+use word_bocce::embeddings::import::{self, ImportOptions};
+use word_bocce::engine::{resident_bytes, Engine};
+
+#[derive(Parser)]
+#[command(
+    name = "word-bocce",
+    version,
+    about = "Word Bocce: a game played in word-vector space"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load the model and index and serve (the default). Settings come from the environment.
+    Serve,
+    /// Convert word2vec binary, word2vec/GloVe text or .npy + word list into a model file.
+    ImportModel {
+        /// The source: .bin / .bin.gz (word2vec), .txt / .vec / .gz (text), or .npy.
+        input: PathBuf,
+        /// The word list (one per line) that goes with a .npy matrix.
+        #[arg(long)]
+        words: Option<PathBuf>,
+        /// Keep the N most frequent words that pass the filters.
+        #[arg(long)]
+        top: Option<usize>,
+        /// Keep only words of lowercase letters a-z.
+        #[arg(long)]
+        lowercase_alpha: bool,
+        /// The model's name, stored in its header (e.g. glove-6B-50d-100k).
+        #[arg(long)]
+        name: String,
+        /// Where to write the model file.
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Measure the index: recall of HNSW against exact on seeded move queries, and the
+    /// throughput of every path on one thread.
+    EvalIndex {
+        /// Number of move queries.
+        #[arg(long, default_value_t = 2000)]
+        queries: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// The ef values to try.
+        #[arg(long, value_delimiter = ',', default_value = "16,32,64,128,256")]
+        ef: Vec<usize>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+                .or_else(|_| tracing_subscriber::EnvFilter::try_from_env("LOG_LEVEL"))
+                .unwrap_or_else(|_| "info,hnsw_rs=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(Cli::parse()) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(),
+        Command::ImportModel {
+            input,
+            words,
+            top,
+            lowercase_alpha,
+            name,
+            out,
+        } => {
+            let t = Instant::now();
+            let format = import::detect_format(&input, words.as_deref())?;
+            let opts = ImportOptions {
+                top_n: top,
+                lowercase_alpha,
+                progress: true,
+            };
+            let raw = import::read_source(&input, &format, &opts)?;
+            let n = raw.words.len();
+            word_bocce::embeddings::format::write_model(
+                &out,
+                &name,
+                &raw.words,
+                raw.dim,
+                raw.vectors,
+            )
+            .with_context(|| format!("writing {}", out.display()))?;
+            eprintln!(
+                "wrote {} ({n} words x {} dims) in {:.1} s",
+                out.display(),
+                raw.dim,
+                t.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::EvalIndex {
+            queries,
+            seed,
+            ef,
+            json,
+        } => {
+            let settings = EngineSettings::from_env()?;
+            let engine = Engine::load(&settings)?;
+            let rss = resident_bytes();
+            let qs = word_bocce::eval::move_queries(&engine.emb, &engine.deck, queries, seed);
+            let report = word_bocce::eval::evaluate(&engine.exact, &engine.hnsw, &qs, &ef);
+            if json {
+                let v = serde_json::json!({"load": engine.report, "resident_bytes": rss, "eval": report});
+                println!("{}", serde_json::to_string_pretty(&v)?);
+                return Ok(());
+            }
+            let r = &engine.report;
+            println!(
+                "model {} ({} words x {} dims), deck {}",
+                r.model, r.words, r.dim, r.deck_size
+            );
+            println!(
+                "load: model {} ms, quantised table {} ms, index {} ms ({})",
+                r.model_ms, r.exact_ms, r.index_ms, r.index_origin
+            );
+            println!(
+                "memory: graph {:.1} MB, int8 table {:.1} MB, resident {:.1} MB",
+                r.index_bytes as f64 / 1e6,
+                r.quantised_bytes as f64 / 1e6,
+                rss.unwrap_or(0) as f64 / 1e6
+            );
+            println!(
+                "{} move queries (start ± card ± card, seed {seed}), one thread",
+                report.queries
+            );
+            println!(
+                "exact top-10: {:.0} queries/s; exact rank: {:.0} moves/s",
+                report.exact_top10_per_sec, report.rank_per_sec
+            );
+            println!(
+                "{:>6} {:>8} {:>10} {:>11} {:>11}",
+                "ef", "entry", "recall@1", "recall@10", "queries/s"
+            );
+            for row in &report.hnsw {
+                println!(
+                    "{:>6} {:>8} {:>10.4} {:>11.4} {:>11.0}",
+                    row.ef,
+                    if row.seeded { "seeds" } else { "top" },
+                    row.recall_at_1,
+                    row.recall_at_10,
+                    row.queries_per_sec
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn serve() -> anyhow::Result<()> {
+    let settings = EngineSettings::from_env()?;
+    let engine = Engine::load(&settings)?;
+    let report = serde_json::to_value(&engine.report)?;
+    tracing::info!(report = %report, resident_bytes = resident_bytes(), "model and index loaded");
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    println!("(the HTTP routes arrive with the match service)");
+    Ok(())
+}

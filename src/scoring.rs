@@ -1,0 +1,141 @@
+//! Scoring a move, as `../shared/API.md` ("Scoring a move") defines it.
+//!
+//! `ball = normalise(start ± card ± card)`; `similarity = cos(ball, target)`; `rank` = 1 + the
+//! words (outside the move's words and the target) closer to the ball than the target, exact
+//! over the whole vocabulary; `nearest` = the word nearest the ball that is not a move word, a
+//! near-copy of one, or offensive (the target is never skipped); `contributions` = each word's
+//! share of the similarity.
+
+use crate::embeddings::deck::is_offensive;
+use crate::embeddings::{Embeddings, WordId};
+use crate::index::{ExactIndex, NearestIndex};
+use crate::simd::exact_dot;
+use serde::Serialize;
+
+/// One word of a move with its sign (+1 or -1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Term {
+    pub word: WordId,
+    pub sign: i8,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    pub word: String,
+    pub sign: i8,
+    pub share: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MoveScore {
+    pub similarity: f32,
+    pub rank: usize,
+    pub nearest: String,
+    pub nearest_sim: f32,
+    pub contributions: Vec<Contribution>,
+}
+
+/// `Σ sign·v(word)` and its norm; `None` when the terms cancel out (a zero vector).
+pub fn combine(emb: &Embeddings, terms: &[Term]) -> Option<(Vec<f32>, f32)> {
+    let mut sum = vec![0f64; emb.dim()];
+    for t in terms {
+        for (s, &x) in sum.iter_mut().zip(emb.vector(t.word)) {
+            *s += t.sign as f64 * x as f64;
+        }
+    }
+    let norm = sum.iter().map(|x| x * x).sum::<f64>().sqrt();
+    if norm.is_nan() || norm <= 1e-6 {
+        return None;
+    }
+    Some((
+        (sum.iter().map(|x| (x / norm) as f32).collect()),
+        norm as f32,
+    ))
+}
+
+/// The normalised ball of a move, or `None` if its words cancel out.
+pub fn ball(emb: &Embeddings, terms: &[Term]) -> Option<Vec<f32>> {
+    combine(emb, terms).map(|(b, _)| b)
+}
+
+/// Whether `a` and `b` are near-copies: one contains the other, or they share their first
+/// five letters ("boat"/"boats", "explain"/"explained").
+pub fn near_copy(a: &str, b: &str) -> bool {
+    if a.contains(b) || b.contains(a) {
+        return true;
+    }
+    let prefix = |s: &str| {
+        s.char_indices()
+            .nth(5)
+            .map(|(i, _)| &s[..i])
+            .unwrap_or(s)
+            .to_string()
+    };
+    a.chars().count() >= 5 && b.chars().count() >= 5 && prefix(a) == prefix(b)
+}
+
+/// How many candidates the nearest-word search asks for, to survive the filters.
+const NEAREST_CANDIDATES: usize = 24;
+
+/// Score a move of `terms` (start word first) against `target`.
+pub fn score_move(
+    emb: &Embeddings,
+    exact: &ExactIndex,
+    index: &dyn NearestIndex,
+    terms: &[Term],
+    target: WordId,
+) -> Option<MoveScore> {
+    let (ball, norm) = combine(emb, terms)?;
+    let similarity = exact_dot(&ball, emb.vector(target));
+    let move_words: Vec<WordId> = terms.iter().map(|t| t.word).collect();
+    let rank = exact.rank(&ball, target, &move_words);
+
+    let move_strs: Vec<&str> = terms.iter().map(|t| emb.word(t.word)).collect();
+    let skip = |id: WordId| {
+        if id == target {
+            return false;
+        }
+        let w = emb.word(id);
+        move_words.contains(&id) || move_strs.iter().any(|m| near_copy(m, w)) || is_offensive(w)
+    };
+    let mut nearest = (target, similarity);
+    if rank > 1 {
+        for hit in index.search(&ball, NEAREST_CANDIDATES, &skip, &move_words) {
+            if hit.sim > nearest.1 {
+                nearest = (hit.id, hit.sim);
+            }
+        }
+    }
+    let contributions = terms
+        .iter()
+        .map(|t| Contribution {
+            word: emb.word(t.word).to_string(),
+            sign: t.sign,
+            share: t.sign as f32 * emb.cosine(t.word, target) / norm,
+        })
+        .collect();
+    Some(MoveScore {
+        similarity,
+        rank,
+        nearest: emb.word(nearest.0).to_string(),
+        nearest_sim: nearest.1,
+        contributions,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_copies() {
+        assert!(near_copy("boat", "boats"));
+        assert!(near_copy("explain", "explained"));
+        assert!(near_copy("running", "run"));
+        assert!(near_copy("develop", "developer"));
+        assert!(near_copy("national", "nationwide"));
+        assert!(!near_copy("king", "queen"));
+        assert!(!near_copy("paris", "party"));
+        assert!(!near_copy("cat", "dog"));
+    }
+}

@@ -1,0 +1,373 @@
+//! Dot-product kernels with SIMD chosen at run time and a scalar fallback.
+//!
+//! Two kinds of dot product live here:
+//! - [`dot`]: fast f32 dot product used while *searching* (graph traversal, first passes).
+//! - [`exact_dot`]: the one definition of a cosine that the service *reports*: f64 accumulation
+//!   in index order, so every path (exact scan, HNSW rerank, rank, tests) agrees to the last bit.
+//!
+//! And the int8 kernel of the quantised scan, [`scan_blocks_u8i8`], which computes integer dot
+//! products 16 rows at a time over a block-transposed table (see `index::quant`). Every implementation of
+//! it (AVX-512 VNNI, AVX2, scalar) returns bit-identical integers.
+
+use std::sync::OnceLock;
+
+/// Which instruction set the kernels use on this machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Scalar,
+    Avx2,
+    Avx512Vnni,
+}
+
+impl Level {
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Scalar => "scalar",
+            Level::Avx2 => "avx2",
+            Level::Avx512Vnni => "avx512-vnni",
+        }
+    }
+}
+
+static LEVEL: OnceLock<Level> = OnceLock::new();
+
+/// The best instruction set this CPU supports; `WORD_BOCCE_SIMD=scalar|avx2` caps it (for tests
+/// and benchmarks of the fallbacks).
+pub fn level() -> Level {
+    *LEVEL.get_or_init(|| {
+        let cap = std::env::var("WORD_BOCCE_SIMD").unwrap_or_default();
+        detect(&cap)
+    })
+}
+
+#[cfg(target_arch = "x86_64")]
+fn detect(cap: &str) -> Level {
+    if cap == "scalar" {
+        return Level::Scalar;
+    }
+    let avx2 = is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma");
+    let vnni = avx2
+        && is_x86_feature_detected!("avx512f")
+        && is_x86_feature_detected!("avx512bw")
+        && is_x86_feature_detected!("avx512vnni");
+    if vnni && cap != "avx2" {
+        Level::Avx512Vnni
+    } else if avx2 {
+        Level::Avx2
+    } else {
+        Level::Scalar
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detect(_cap: &str) -> Level {
+    Level::Scalar
+}
+
+/// f32 dot product of two equal-length slices, SIMD when available.
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    #[cfg(target_arch = "x86_64")]
+    {
+        if level() != Level::Scalar {
+            // SAFETY: AVX2 and FMA were detected at run time.
+            return unsafe { dot_avx2(a, b) };
+        }
+    }
+    dot_scalar(a, b)
+}
+
+pub fn dot_scalar(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let chunks = a.len() / 8;
+    for c in 0..chunks {
+        for l in 0..8 {
+            acc[l] += a[c * 8 + l] * b[c * 8 + l];
+        }
+    }
+    let mut s: f32 = acc.iter().sum();
+    for i in chunks * 8..a.len() {
+        s += a[i] * b[i];
+    }
+    s
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
+    use std::arch::x86_64::*;
+    let n = a.len().min(b.len());
+    let (pa, pb) = (a.as_ptr(), b.as_ptr());
+    let mut acc0 = _mm256_setzero_ps();
+    let mut acc1 = _mm256_setzero_ps();
+    let mut i = 0;
+    // SAFETY (whole block): every load reads 8 floats at offsets i..i+8 <= n.
+    unsafe {
+        while i + 16 <= n {
+            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(i)), _mm256_loadu_ps(pb.add(i)), acc0);
+            acc1 = _mm256_fmadd_ps(
+                _mm256_loadu_ps(pa.add(i + 8)),
+                _mm256_loadu_ps(pb.add(i + 8)),
+                acc1,
+            );
+            i += 16;
+        }
+        if i + 8 <= n {
+            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(pa.add(i)), _mm256_loadu_ps(pb.add(i)), acc0);
+            i += 8;
+        }
+        let acc = _mm256_add_ps(acc0, acc1);
+        let hi = _mm256_extractf128_ps(acc, 1);
+        let lo = _mm256_castps256_ps128(acc);
+        let s4 = _mm_add_ps(hi, lo);
+        let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+        let s1 = _mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1));
+        let mut s = _mm_cvtss_f32(s1);
+        while i < n {
+            s += *pa.add(i) * *pb.add(i);
+            i += 1;
+        }
+        s
+    }
+}
+
+/// The reported cosine of two unit vectors: f64 accumulation in index order, deterministic on
+/// every machine and every code path.
+#[inline]
+pub fn exact_dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut s = 0f64;
+    for (x, y) in a.iter().zip(b) {
+        s += *x as f64 * *y as f64;
+    }
+    s as f32
+}
+
+/// Rows per block of the transposed int8 table.
+pub const BLOCK_ROWS: usize = 16;
+/// Dimensions per group: a block is `groups` chunks of 16 rows x 4 dims (64 bytes each).
+pub const GROUP_DIMS: usize = 4;
+
+/// Integer dot products of every row of consecutive blocks with the query. A block is
+/// `groups` chunks of 16 rows x 4 u8 (64 bytes each); `query` holds `groups * 4` i8 values in
+/// -64..=64 (so the AVX2 path cannot saturate); `out` gets 16 values per block.
+#[inline]
+pub fn scan_blocks_u8i8(blocks: &[u8], query: &[i8], out: &mut [i32]) {
+    let groups = query.len() / GROUP_DIMS;
+    debug_assert_eq!(blocks.len(), groups * 64 * (out.len() / BLOCK_ROWS));
+    #[cfg(target_arch = "x86_64")]
+    {
+        match level() {
+            // SAFETY: the features were detected at run time; lengths checked above.
+            Level::Avx512Vnni => return unsafe { scan_vnni(blocks, query, out) },
+            Level::Avx2 => return unsafe { scan_avx2(blocks, query, out) },
+            Level::Scalar => {}
+        }
+    }
+    scan_scalar(blocks, query, out)
+}
+
+pub fn scan_scalar(blocks: &[u8], query: &[i8], out: &mut [i32]) {
+    let groups = query.len() / GROUP_DIMS;
+    for (block, out) in blocks
+        .chunks_exact(groups * 64)
+        .zip(out.chunks_exact_mut(BLOCK_ROWS))
+    {
+        out.fill(0);
+        for (g, q) in query.chunks_exact(GROUP_DIMS).enumerate() {
+            let chunk = &block[g * 64..g * 64 + 64];
+            for (r, o) in out.iter_mut().enumerate() {
+                let row = &chunk[r * 4..r * 4 + 4];
+                *o += row
+                    .iter()
+                    .zip(q)
+                    .map(|(&a, &b)| a as i32 * b as i32)
+                    .sum::<i32>();
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+unsafe fn scan_vnni(blocks: &[u8], query: &[i8], out: &mut [i32]) {
+    use std::arch::x86_64::*;
+    let groups = query.len() / GROUP_DIMS;
+    let qp = query.as_ptr() as *const i32;
+    let nblocks = out.len() / BLOCK_ROWS;
+    let stride = groups * 64;
+    // SAFETY: blocks holds nblocks*stride bytes, query groups*4, out nblocks*16 (caller).
+    unsafe {
+        let mut b = 0;
+        // Four blocks at a time: four independent accumulator chains.
+        while b + 4 <= nblocks {
+            let base = blocks.as_ptr().add(b * stride);
+            let (mut a0, mut a1, mut a2, mut a3) = (
+                _mm512_setzero_si512(),
+                _mm512_setzero_si512(),
+                _mm512_setzero_si512(),
+                _mm512_setzero_si512(),
+            );
+            for g in 0..groups {
+                let q = _mm512_set1_epi32(qp.add(g).read_unaligned());
+                let p = base.add(g * 64);
+                a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512(p as *const _), q);
+                a1 = _mm512_dpbusd_epi32(a1, _mm512_loadu_si512(p.add(stride) as *const _), q);
+                a2 = _mm512_dpbusd_epi32(a2, _mm512_loadu_si512(p.add(2 * stride) as *const _), q);
+                a3 = _mm512_dpbusd_epi32(a3, _mm512_loadu_si512(p.add(3 * stride) as *const _), q);
+            }
+            let o = out.as_mut_ptr().add(b * BLOCK_ROWS);
+            _mm512_storeu_si512(o as *mut _, a0);
+            _mm512_storeu_si512(o.add(16) as *mut _, a1);
+            _mm512_storeu_si512(o.add(32) as *mut _, a2);
+            _mm512_storeu_si512(o.add(48) as *mut _, a3);
+            b += 4;
+        }
+        while b < nblocks {
+            let base = blocks.as_ptr().add(b * stride);
+            let mut acc = _mm512_setzero_si512();
+            for g in 0..groups {
+                let q = _mm512_set1_epi32(qp.add(g).read_unaligned());
+                acc = _mm512_dpbusd_epi32(acc, _mm512_loadu_si512(base.add(g * 64) as *const _), q);
+            }
+            _mm512_storeu_si512(out.as_mut_ptr().add(b * BLOCK_ROWS) as *mut _, acc);
+            b += 1;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn scan_avx2(blocks: &[u8], query: &[i8], out: &mut [i32]) {
+    use std::arch::x86_64::*;
+    let groups = query.len() / GROUP_DIMS;
+    let qp = query.as_ptr() as *const i32;
+    let nblocks = out.len() / BLOCK_ROWS;
+    let stride = groups * 64;
+    // SAFETY: as above.
+    unsafe {
+        let ones = _mm256_set1_epi16(1);
+        for b in 0..nblocks {
+            let base = blocks.as_ptr().add(b * stride);
+            let mut lo = _mm256_setzero_si256();
+            let mut hi = _mm256_setzero_si256();
+            for g in 0..groups {
+                let q = _mm256_set1_epi32(qp.add(g).read_unaligned());
+                let b0 = _mm256_loadu_si256(base.add(g * 64) as *const _);
+                let b1 = _mm256_loadu_si256(base.add(g * 64 + 32) as *const _);
+                // u8 x i8 pairs summed to i16: 255*64*2 < 32767, no saturation.
+                lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_maddubs_epi16(b0, q), ones));
+                hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_maddubs_epi16(b1, q), ones));
+            }
+            let o = out.as_mut_ptr().add(b * BLOCK_ROWS);
+            _mm256_storeu_si256(o as *mut _, lo);
+            _mm256_storeu_si256(o.add(8) as *mut _, hi);
+        }
+    }
+}
+
+/// Integer dot product of one row-major u8 row with an i8 query (used by graph traversal).
+#[inline]
+pub fn row_dot_u8i8(row: &[u8], query: &[i8]) -> i32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if level() != Level::Scalar && row.len() == 64 && query.len() == 64 {
+            // SAFETY: AVX2 detected; both slices hold 64 bytes.
+            return unsafe { row_dot64_avx2(row, query) };
+        }
+    }
+    row.iter()
+        .zip(query)
+        .map(|(&a, &b)| a as i32 * b as i32)
+        .sum()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn row_dot64_avx2(row: &[u8], query: &[i8]) -> i32 {
+    use std::arch::x86_64::*;
+    // SAFETY: 64 bytes each, checked by the caller.
+    unsafe {
+        let ones = _mm256_set1_epi16(1);
+        let r0 = _mm256_loadu_si256(row.as_ptr() as *const _);
+        let r1 = _mm256_loadu_si256(row.as_ptr().add(32) as *const _);
+        let q0 = _mm256_loadu_si256(query.as_ptr() as *const _);
+        let q1 = _mm256_loadu_si256(query.as_ptr().add(32) as *const _);
+        let s = _mm256_add_epi32(
+            _mm256_madd_epi16(_mm256_maddubs_epi16(r0, q0), ones),
+            _mm256_madd_epi16(_mm256_maddubs_epi16(r1, q1), ones),
+        );
+        let hi = _mm256_extracti128_si256(s, 1);
+        let s4 = _mm_add_epi32(_mm256_castsi256_si128(s), hi);
+        let s2 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0b01_00_11_10));
+        let s1 = _mm_add_epi32(s2, _mm_shuffle_epi32(s2, 0b10_11_00_01));
+        _mm_cvtsi128_si32(s1)
+    }
+}
+
+/// Hint the CPU to fetch the cache line holding `p`.
+#[inline(always)]
+pub fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetch never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    #[test]
+    fn simd_dot_matches_scalar() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for n in [1usize, 7, 8, 15, 16, 17, 50, 64, 300] {
+            let a: Vec<f32> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
+            let b: Vec<f32> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
+            let r = exact_dot(&a, &b);
+            assert!((dot(&a, &b) - r).abs() < 1e-4, "n={n}");
+            assert!((dot_scalar(&a, &b) - r).abs() < 1e-4, "n={n}");
+        }
+    }
+
+    #[test]
+    fn int8_kernels_agree_bit_for_bit() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        for (groups, nblocks) in [(1usize, 1usize), (13, 7), (16, 4), (13, 9)] {
+            let blocks: Vec<u8> = (0..groups * 64 * nblocks).map(|_| rng.random()).collect();
+            let query: Vec<i8> = (0..groups * 4)
+                .map(|_| rng.random_range(-64..=64))
+                .collect();
+            // Plain definition: row r of block b, dim d = 4g+k sits at b*stride + g*64 + r*4 + k.
+            let mut want = vec![0i32; nblocks * BLOCK_ROWS];
+            for b in 0..nblocks {
+                for r in 0..BLOCK_ROWS {
+                    for d in 0..groups * 4 {
+                        let byte = blocks[b * groups * 64 + (d / 4) * 64 + r * 4 + d % 4];
+                        want[b * BLOCK_ROWS + r] += byte as i32 * query[d] as i32;
+                    }
+                }
+            }
+            let mut got = vec![0i32; nblocks * BLOCK_ROWS];
+            scan_blocks_u8i8(&blocks, &query, &mut got);
+            assert_eq!(got, want, "dispatched ({:?})", level());
+            let mut got = vec![0i32; nblocks * BLOCK_ROWS];
+            scan_scalar(&blocks, &query, &mut got);
+            assert_eq!(got, want, "scalar");
+            #[cfg(target_arch = "x86_64")]
+            if is_x86_feature_detected!("avx2") {
+                let mut got = vec![0i32; nblocks * BLOCK_ROWS];
+                unsafe { scan_avx2(&blocks, &query, &mut got) };
+                assert_eq!(got, want, "avx2");
+            }
+        }
+        let row: Vec<u8> = (0..64).map(|_| rng.random()).collect();
+        let q: Vec<i8> = (0..64).map(|_| rng.random_range(-64..=64)).collect();
+        let want: i32 = row.iter().zip(&q).map(|(&a, &b)| a as i32 * b as i32).sum();
+        assert_eq!(row_dot_u8i8(&row, &q), want);
+    }
+}
