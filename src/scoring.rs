@@ -6,7 +6,6 @@
 //! near-copy of one, or offensive (the target is never skipped); `contributions` = each word's
 //! share of the similarity.
 
-use crate::embeddings::deck::is_offensive;
 use crate::embeddings::{Embeddings, WordId};
 use crate::index::{ExactIndex, NearestIndex};
 use crate::simd::exact_dot;
@@ -64,14 +63,15 @@ pub fn near_copy(a: &str, b: &str) -> bool {
     if a.contains(b) || b.contains(a) {
         return true;
     }
-    let prefix = |s: &str| {
-        s.char_indices()
-            .nth(5)
-            .map(|(i, _)| &s[..i])
-            .unwrap_or(s)
-            .to_string()
-    };
-    a.chars().count() >= 5 && b.chars().count() >= 5 && prefix(a) == prefix(b)
+    let mut x = a.chars();
+    let mut y = b.chars();
+    for _ in 0..5 {
+        match (x.next(), y.next()) {
+            (Some(c), Some(d)) if c == d => {}
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// How many candidates the nearest-word search asks for, to survive the filters.
@@ -96,7 +96,9 @@ pub fn score_move(
             return false;
         }
         let w = emb.word(id);
-        move_words.contains(&id) || move_strs.iter().any(|m| near_copy(m, w)) || is_offensive(w)
+        move_words.contains(&id)
+            || move_strs.iter().any(|m| near_copy(m, w))
+            || emb.is_offensive(id)
     };
     let mut nearest = (target, similarity);
     if rank > 1 {

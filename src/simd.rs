@@ -211,6 +211,11 @@ unsafe fn scan_vnni(blocks: &[u8], query: &[i8], out: &mut [i32]) {
             for g in 0..groups {
                 let q = _mm512_set1_epi32(qp.add(g).read_unaligned());
                 let p = base.add(g * 64);
+                // Stream ahead: the lines of the blocks two iterations on.
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(8 * stride) as *const i8);
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(9 * stride) as *const i8);
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(10 * stride) as *const i8);
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(11 * stride) as *const i8);
                 a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512(p as *const _), q);
                 a1 = _mm512_dpbusd_epi32(a1, _mm512_loadu_si512(p.add(stride) as *const _), q);
                 a2 = _mm512_dpbusd_epi32(a2, _mm512_loadu_si512(p.add(2 * stride) as *const _), q);
@@ -266,14 +271,203 @@ unsafe fn scan_avx2(blocks: &[u8], query: &[i8], out: &mut [i32]) {
     }
 }
 
-/// Integer dot product of one row-major u8 row with an i8 query (used by graph traversal).
+/// How [`classify`] turns integer dots into approximate cosines and error bounds, and the
+/// threshold it classifies them against.
+#[derive(Debug, Clone, Copy)]
+pub struct Classify {
+    /// Subtracted from every integer dot (undoes the rows' +128 offset).
+    pub corr: i32,
+    /// The query's scale (times each row's scale gives the cosine per integer unit).
+    pub qscale: f32,
+    /// The same for the second part of the query.
+    pub lo_corr: i32,
+    pub lo_qscale: f32,
+    /// Row r's error bound is `base + errs[r] * per_err`.
+    pub base: f32,
+    pub per_err: f32,
+    pub threshold: f32,
+}
+
+/// The per-row inputs of [`classify`].
+pub struct ClassifyInput<'a> {
+    pub dots: &'a [i32],
+    pub lo_dots: &'a [i32],
+    pub scales: &'a [f32],
+    pub errs: &'a [f32],
+}
+
+/// For each row of a chunk: `approx = ((dot − corr) · qscale + (lo − lo_corr) · lo_qscale) ·
+/// scale`, `err = base + errs ·
+/// per_err`; bit r of `above[block]` is set when `approx − err > threshold` (surely above) and
+/// bit r of `reach[block]` when `approx + err >= threshold` (possibly at or above).
 #[inline]
-pub fn row_dot_u8i8(row: &[u8], query: &[i8]) -> i32 {
+pub fn classify(
+    input: &ClassifyInput,
+    c: &Classify,
+    approx: &mut [f32],
+    above: &mut [u16],
+    reach: &mut [u16],
+) {
+    let ClassifyInput {
+        dots, scales, errs, ..
+    } = *input;
+    let n = dots.len();
+    debug_assert!(
+        n.is_multiple_of(BLOCK_ROWS) && scales.len() >= n && errs.len() >= n && approx.len() >= n
+    );
+    debug_assert!(above.len() >= n / BLOCK_ROWS && reach.len() >= n / BLOCK_ROWS);
     #[cfg(target_arch = "x86_64")]
     {
-        if level() != Level::Scalar && row.len() == 64 && query.len() == 64 {
-            // SAFETY: AVX2 detected; both slices hold 64 bytes.
-            return unsafe { row_dot64_avx2(row, query) };
+        match level() {
+            // SAFETY: features detected at run time; lengths checked above.
+            Level::Avx512Vnni => return unsafe { classify_avx512(input, c, approx, above, reach) },
+            Level::Avx2 => return unsafe { classify_avx2(input, c, approx, above, reach) },
+            Level::Scalar => {}
+        }
+    }
+    classify_scalar(input, c, approx, above, reach)
+}
+
+pub fn classify_scalar(
+    input: &ClassifyInput,
+    c: &Classify,
+    approx: &mut [f32],
+    above: &mut [u16],
+    reach: &mut [u16],
+) {
+    let ClassifyInput {
+        dots,
+        lo_dots,
+        scales,
+        errs,
+    } = *input;
+    for b in 0..dots.len() / BLOCK_ROWS {
+        let (mut up, mut re) = (0u16, 0u16);
+        for l in 0..BLOCK_ROWS {
+            let r = b * BLOCK_ROWS + l;
+            let hi = (dots[r] - c.corr) as f32 * c.qscale;
+            let lo = (lo_dots[r] - c.lo_corr) as f32 * c.lo_qscale;
+            let a = (hi + lo) * scales[r];
+            let e = errs[r].mul_add(c.per_err, c.base);
+            approx[r] = a;
+            up |= ((a - e > c.threshold) as u16) << l;
+            re |= ((a + e >= c.threshold) as u16) << l;
+        }
+        above[b] = up;
+        reach[b] = re;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn classify_avx512(
+    input: &ClassifyInput,
+    c: &Classify,
+    approx: &mut [f32],
+    above: &mut [u16],
+    reach: &mut [u16],
+) {
+    use std::arch::x86_64::*;
+    let ClassifyInput {
+        dots,
+        lo_dots,
+        scales,
+        errs,
+    } = *input;
+    // SAFETY: every load/store covers 16 lanes of a block inside the checked lengths.
+    unsafe {
+        let corr = _mm512_set1_epi32(c.corr);
+        let qs = _mm512_set1_ps(c.qscale);
+        let lo_corr = _mm512_set1_epi32(c.lo_corr);
+        let lo_qs = _mm512_set1_ps(c.lo_qscale);
+        let base = _mm512_set1_ps(c.base);
+        let per = _mm512_set1_ps(c.per_err);
+        let t = _mm512_set1_ps(c.threshold);
+        for b in 0..dots.len() / BLOCK_ROWS {
+            let o = b * BLOCK_ROWS;
+            let d = _mm512_sub_epi32(_mm512_loadu_si512(dots.as_ptr().add(o) as *const _), corr);
+            let l = _mm512_sub_epi32(
+                _mm512_loadu_si512(lo_dots.as_ptr().add(o) as *const _),
+                lo_corr,
+            );
+            let hi = _mm512_mul_ps(_mm512_cvtepi32_ps(d), qs);
+            let lo = _mm512_mul_ps(_mm512_cvtepi32_ps(l), lo_qs);
+            let a = _mm512_mul_ps(
+                _mm512_add_ps(hi, lo),
+                _mm512_loadu_ps(scales.as_ptr().add(o)),
+            );
+            let e = _mm512_fmadd_ps(_mm512_loadu_ps(errs.as_ptr().add(o)), per, base);
+            _mm512_storeu_ps(approx.as_mut_ptr().add(o), a);
+            above[b] = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(_mm512_sub_ps(a, e), t);
+            reach[b] = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(_mm512_add_ps(a, e), t);
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn classify_avx2(
+    input: &ClassifyInput,
+    c: &Classify,
+    approx: &mut [f32],
+    above: &mut [u16],
+    reach: &mut [u16],
+) {
+    use std::arch::x86_64::*;
+    let ClassifyInput {
+        dots,
+        lo_dots,
+        scales,
+        errs,
+    } = *input;
+    // SAFETY: as above, 8 lanes at a time.
+    unsafe {
+        let corr = _mm256_set1_epi32(c.corr);
+        let qs = _mm256_set1_ps(c.qscale);
+        let lo_corr = _mm256_set1_epi32(c.lo_corr);
+        let lo_qs = _mm256_set1_ps(c.lo_qscale);
+        let base = _mm256_set1_ps(c.base);
+        let per = _mm256_set1_ps(c.per_err);
+        let t = _mm256_set1_ps(c.threshold);
+        for b in 0..dots.len() / BLOCK_ROWS {
+            let (mut up, mut re) = (0u16, 0u16);
+            for h in 0..2 {
+                let o = b * BLOCK_ROWS + h * 8;
+                let d =
+                    _mm256_sub_epi32(_mm256_loadu_si256(dots.as_ptr().add(o) as *const _), corr);
+                let l = _mm256_sub_epi32(
+                    _mm256_loadu_si256(lo_dots.as_ptr().add(o) as *const _),
+                    lo_corr,
+                );
+                let hi = _mm256_mul_ps(_mm256_cvtepi32_ps(d), qs);
+                let lo = _mm256_mul_ps(_mm256_cvtepi32_ps(l), lo_qs);
+                let a = _mm256_mul_ps(
+                    _mm256_add_ps(hi, lo),
+                    _mm256_loadu_ps(scales.as_ptr().add(o)),
+                );
+                let e = _mm256_fmadd_ps(_mm256_loadu_ps(errs.as_ptr().add(o)), per, base);
+                _mm256_storeu_ps(approx.as_mut_ptr().add(o), a);
+                let u = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_GT_OQ>(_mm256_sub_ps(a, e), t));
+                let r = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_GE_OQ>(_mm256_add_ps(a, e), t));
+                up |= (u as u16) << (h * 8);
+                re |= (r as u16) << (h * 8);
+            }
+            above[b] = up;
+            reach[b] = re;
+        }
+    }
+}
+
+/// Integer dot product of one row-major u8 row with an i8 query (values in -64..=64) of the
+/// same length (used by graph traversal).
+#[inline]
+pub fn row_dot_u8i8(row: &[u8], query: &[i8]) -> i32 {
+    debug_assert_eq!(row.len(), query.len());
+    #[cfg(target_arch = "x86_64")]
+    {
+        if level() != Level::Scalar && row.len().is_multiple_of(32) && query.len() == row.len() {
+            // SAFETY: AVX2 detected; both slices hold the same multiple of 32 bytes.
+            return unsafe { row_dot_avx2(row, query) };
         }
     }
     row.iter()
@@ -284,19 +478,19 @@ pub fn row_dot_u8i8(row: &[u8], query: &[i8]) -> i32 {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn row_dot64_avx2(row: &[u8], query: &[i8]) -> i32 {
+unsafe fn row_dot_avx2(row: &[u8], query: &[i8]) -> i32 {
     use std::arch::x86_64::*;
-    // SAFETY: 64 bytes each, checked by the caller.
+    // SAFETY: equal lengths, a multiple of 32, checked by the caller.
     unsafe {
         let ones = _mm256_set1_epi16(1);
-        let r0 = _mm256_loadu_si256(row.as_ptr() as *const _);
-        let r1 = _mm256_loadu_si256(row.as_ptr().add(32) as *const _);
-        let q0 = _mm256_loadu_si256(query.as_ptr() as *const _);
-        let q1 = _mm256_loadu_si256(query.as_ptr().add(32) as *const _);
-        let s = _mm256_add_epi32(
-            _mm256_madd_epi16(_mm256_maddubs_epi16(r0, q0), ones),
-            _mm256_madd_epi16(_mm256_maddubs_epi16(r1, q1), ones),
-        );
+        let mut s = _mm256_setzero_si256();
+        let mut i = 0;
+        while i < row.len() {
+            let r = _mm256_loadu_si256(row.as_ptr().add(i) as *const _);
+            let q = _mm256_loadu_si256(query.as_ptr().add(i) as *const _);
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(r, q), ones));
+            i += 32;
+        }
         let hi = _mm256_extracti128_si256(s, 1);
         let s4 = _mm_add_epi32(_mm256_castsi256_si128(s), hi);
         let s2 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0b01_00_11_10));

@@ -36,7 +36,7 @@ impl Deck {
                 break;
             }
             let w = emb.word(id);
-            if is_deck_shaped(w) && !is_offensive(w) {
+            if is_deck_shaped(w) && !emb.is_offensive(id) {
                 words.push(id);
                 member[id as usize] = true;
             }

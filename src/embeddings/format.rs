@@ -54,6 +54,11 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
 impl Header {
     /// Parse and check a header against the length of the file it came from.
     pub fn parse(bytes: &[u8], file_len: usize) -> anyhow::Result<Header> {
+        if bytes.len() >= MAGIC.len() && &bytes[0..8] != MAGIC {
+            bail!(
+                "not a Word Bocce model file (bad magic; import it with `word-bocce import-model`)"
+            );
+        }
         if bytes.len() < HEADER_LEN {
             bail!(
                 "truncated: {} bytes, shorter than the {HEADER_LEN}-byte header",
@@ -113,7 +118,7 @@ impl Header {
                 h.dim
             );
         }
-        if h.vec_off % 64 != 0 || h.vec_off < h.vocab_off.saturating_add(h.vocab_len) {
+        if !h.vec_off.is_multiple_of(64) || h.vec_off < h.vocab_off.saturating_add(h.vocab_len) {
             bail!("corrupt header: vector offset {} is misplaced", h.vec_off);
         }
         let end = h.vec_off.checked_add(h.vec_len).context("corrupt header")?;

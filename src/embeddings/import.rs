@@ -963,7 +963,7 @@ mod tests {
 
     /// A matrix whose values are exact in f32 (so f8 -> f32 and text round trips are exact).
     fn value(r: usize, c: usize) -> f32 {
-        (r as f32 + 1.0) * 0.5 - (c as f32) * 0.25 + if c % 2 == 0 { 0.125 } else { -3.0 }
+        (r as f32 + 1.0) * 0.5 - (c as f32) * 0.25 + if c.is_multiple_of(2) { 0.125 } else { -3.0 }
     }
 
     fn matrix(rows: usize, dim: usize) -> Vec<Vec<f32>> {

@@ -5,6 +5,7 @@ use anyhow::{bail, Context};
 use memmap2::Mmap;
 use ndarray::ArrayView2;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// Index of a word in the model (its row).
 pub type WordId = u32;
@@ -18,6 +19,9 @@ pub struct Embeddings {
     word_starts: Vec<u32>,
     /// Word ids sorted by word, for lookups by binary search.
     sorted: Vec<WordId>,
+    /// Per word: 0 not yet checked, 1 clean, 2 offensive (filled lazily: rustrict costs a few
+    /// microseconds a word, too much for every word at startup).
+    offensive: Vec<AtomicU8>,
 }
 
 impl std::fmt::Debug for Embeddings {
@@ -70,7 +74,7 @@ impl Embeddings {
             );
         }
         std::str::from_utf8(vocab).context("corrupt vocabulary: not UTF-8")?;
-        if mmap.as_ptr() as usize % 64 != 0 {
+        if !(mmap.as_ptr() as usize).is_multiple_of(64) {
             bail!("the mapping is not 64-byte aligned");
         }
         let mut emb = Embeddings {
@@ -79,11 +83,13 @@ impl Embeddings {
             header,
             word_starts,
             sorted: Vec::new(),
+            offensive: Vec::new(),
         };
         emb.check_rows()?;
         let mut sorted: Vec<WordId> = (0..emb.len() as WordId).collect();
         sorted.sort_unstable_by(|&a, &b| emb.word(a).cmp(emb.word(b)));
         emb.sorted = sorted;
+        emb.offensive = (0..emb.len()).map(|_| AtomicU8::new(0)).collect();
         Ok(emb)
     }
 
@@ -192,6 +198,21 @@ impl Embeddings {
             self.id(&w.to_lowercase())
         } else {
             self.id(w)
+        }
+    }
+
+    /// Whether a word must never be shown, dealt or chosen ([`super::deck::is_offensive`]),
+    /// remembered per word.
+    pub fn is_offensive(&self, id: WordId) -> bool {
+        let cell = &self.offensive[id as usize];
+        match cell.load(Ordering::Relaxed) {
+            1 => false,
+            2 => true,
+            _ => {
+                let bad = super::deck::is_offensive(self.word(id));
+                cell.store(if bad { 2 } else { 1 }, Ordering::Relaxed);
+                bad
+            }
         }
     }
 

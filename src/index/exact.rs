@@ -2,7 +2,7 @@
 //! error bound cannot decide (see `quant`). Ground truth for the HNSW index, the `exact: true`
 //! search path, and the rank of a move.
 
-use super::quant::{QuantQuery, QuantTable};
+use super::quant::{ChunkBuf, QuantTable, CHUNK_ROWS};
 use super::{Hit, NearestIndex, Skip};
 use crate::embeddings::{Embeddings, WordId};
 use crate::simd::{dot, exact_dot, prefetch, BLOCK_ROWS};
@@ -15,8 +15,6 @@ pub struct ExactIndex {
 
 /// Candidates kept before the threshold is tightened.
 const PRUNE_AT: usize = 2048;
-/// Rows scored per call of the int8 kernel.
-const CHUNK_ROWS: usize = 1024;
 /// A bound on `|dot − exact_dot|` for unit vectors of `dim` values: the f32 rounding of a dot
 /// product of n terms is at most about `n · 2⁻²⁴ · Σ|aᵢbᵢ| ≤ n · 2⁻²⁴`; twice that, plus a
 /// margin for the query's own rounding.
@@ -39,22 +37,14 @@ impl ExactIndex {
         self.table.blocks.len() + self.table.scales.len() * 4
     }
 
-    /// Run `f(first_row, approx_scores)` over the whole table, a chunk at a time.
+    /// Valid-row mask of block `b` (the last block may be partly padding).
     #[inline]
-    fn for_each_chunk(&self, q: &QuantQuery, mut f: impl FnMut(usize, &[f32])) {
-        let mut dots = [0i32; CHUNK_ROWS];
-        let mut approx = [0f32; CHUNK_ROWS];
-        let nblocks = self.table.nblocks();
-        let per = CHUNK_ROWS / BLOCK_ROWS;
-        let mut b = 0;
-        while b < nblocks {
-            let nb = per.min(nblocks - b);
-            let out = &mut approx[..nb * BLOCK_ROWS];
-            self.table.approx_chunk(b, q, &mut dots, out);
-            // Rows past the end (padding of the last block) are never reported.
-            let valid = (self.table.rows - b * BLOCK_ROWS).min(out.len());
-            f(b * BLOCK_ROWS, &out[..valid]);
-            b += nb;
+    fn valid(&self, b: usize) -> u16 {
+        let left = self.table.rows - b * BLOCK_ROWS;
+        if left >= BLOCK_ROWS {
+            u16::MAX
+        } else {
+            (1u16 << left) - 1
         }
     }
 
@@ -64,28 +54,45 @@ impl ExactIndex {
             return Vec::new();
         }
         let q = self.table.quantise_query(query);
-        let e = self.table.error_bound(&q);
-        // Candidates (approximate score, row). `floor` is the k-th best lower bound seen so
+        let bound = self.table.error_bound(&q, false);
+        let mut buf = ChunkBuf::new();
+        // Candidates that may be in the top k. `floor` is the k-th best lower bound seen so
         // far: a row whose upper bound is below it cannot be in the top k.
-        let mut cand: Vec<(f32, u32)> = Vec::with_capacity(PRUNE_AT + CHUNK_ROWS);
+        let mut cand: Vec<Cand> = Vec::with_capacity(PRUNE_AT + CHUNK_ROWS);
         let mut floor = f32::NEG_INFINITY;
-        self.for_each_chunk(&q, |first, approx| {
-            let cut = floor - e;
-            for (i, &a) in approx.iter().enumerate() {
-                if a >= cut && !skip.skip((first + i) as WordId) {
-                    cand.push((a, (first + i) as u32));
+        let nblocks = self.table.nblocks();
+        let per = CHUNK_ROWS / BLOCK_ROWS;
+        for first in (0..nblocks).step_by(per) {
+            let nb = per.min(nblocks - first);
+            self.table
+                .classify_chunk(first, nb, &q, bound, floor, &mut buf);
+            for j in 0..nb {
+                let mut m = buf.reach[j] & self.valid(first + j);
+                while m != 0 {
+                    let lane = m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    let i = j * BLOCK_ROWS + lane;
+                    let row = (first * BLOCK_ROWS + i) as u32;
+                    if !skip.skip(row) {
+                        let err = bound.base + self.table.errs[row as usize] * bound.per_err;
+                        cand.push(Cand {
+                            approx: buf.approx[i],
+                            err,
+                            row,
+                        });
+                    }
                 }
             }
             if cand.len() >= PRUNE_AT {
-                floor = prune(&mut cand, k, e);
+                floor = prune(&mut cand, k);
             }
-        });
-        prune(&mut cand, k, e);
+        }
+        prune(&mut cand, k);
         let mut hits: Vec<Hit> = cand
             .iter()
-            .map(|&(_, r)| Hit {
-                id: r,
-                sim: exact_dot(self.emb.vector(r), query),
+            .map(|c| Hit {
+                id: c.row,
+                sim: exact_dot(self.emb.vector(c.row), query),
             })
             .collect();
         hits.sort_unstable_by(Hit::best_first);
@@ -96,33 +103,42 @@ impl ExactIndex {
     /// How many words, other than those `skip` names, have an exact cosine to `query` strictly
     /// greater than `threshold`.
     ///
-    /// Three stages, each deciding what it can: the int8 scan (sure above / sure below / maybe,
-    /// by the quantisation bound); for the maybes an f32 SIMD dot, whose rounding error is far
-    /// below [`f32_slack`]; and [`exact_dot`] only for rows within that slack of the threshold.
+    /// Three stages, each deciding what it can: the int8 scan (surely above / surely not /
+    /// maybe, by the quantisation bound); for the maybes an f32 SIMD dot, whose rounding error
+    /// is far below [`f32_slack`]; and [`exact_dot`] only for rows within that slack.
     pub fn count_above(&self, query: &[f32], threshold: f32, skip: &[WordId]) -> usize {
         let q = self.table.quantise_query(query);
-        let e = self.table.error_bound(&q);
-        let (sure, maybe) = (threshold + e, threshold - e);
+        let bound = self.table.error_bound(&q, true);
         let vectors = self.emb.vectors();
         let dim = self.emb.dim();
         let slack = f32_slack(dim);
-        let mut count = 0usize;
+        let mut buf = ChunkBuf::new();
         let mut pending: Vec<u32> = Vec::with_capacity(CHUNK_ROWS);
-        self.for_each_chunk(&q, |first, approx| {
+        let mut count = 0usize;
+        let nblocks = self.table.nblocks();
+        let per = CHUNK_ROWS / BLOCK_ROWS;
+        for first in (0..nblocks).step_by(per) {
+            let nb = per.min(nblocks - first);
+            self.table
+                .classify_chunk(first, nb, &q, bound, threshold, &mut buf);
             pending.clear();
-            for (i, &a) in approx.iter().enumerate() {
-                if a > sure {
-                    count += 1;
-                } else if a >= maybe {
-                    pending.push((first + i) as u32);
+            for j in 0..nb {
+                let valid = self.valid(first + j);
+                let above = buf.above[j] & valid;
+                count += above.count_ones() as usize;
+                let mut m = buf.reach[j] & valid & !above;
+                while m != 0 {
+                    let lane = m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    pending.push(((first + j) * BLOCK_ROWS + lane) as u32);
                 }
             }
             for (j, &r) in pending.iter().enumerate() {
                 if let Some(&next) = pending.get(j + 4) {
-                    prefetch(vectors.as_ptr().wrapping_add(next as usize * dim));
-                    prefetch(vectors.as_ptr().wrapping_add(next as usize * dim + 16));
-                    prefetch(vectors.as_ptr().wrapping_add(next as usize * dim + 32));
-                    prefetch(vectors.as_ptr().wrapping_add(next as usize * dim + dim - 1));
+                    let p = vectors.as_ptr().wrapping_add(next as usize * dim);
+                    for line in (0..dim).step_by(16) {
+                        prefetch(p.wrapping_add(line));
+                    }
                 }
                 let row = &vectors[r as usize * dim..(r as usize + 1) * dim];
                 let fast = dot(row, query);
@@ -135,7 +151,7 @@ impl ExactIndex {
                 };
                 count += above as usize;
             }
-        });
+        }
         let mut seen: Vec<WordId> = Vec::with_capacity(skip.len());
         for &id in skip {
             if !seen.contains(&id) {
@@ -158,14 +174,24 @@ impl ExactIndex {
     }
 }
 
-/// Keep only candidates that can still be in the top `k`; returns the new floor.
-fn prune(cand: &mut Vec<(f32, u32)>, k: usize, e: f32) -> f32 {
+/// A row that may be in the top k: its approximate score and error bound.
+#[derive(Clone, Copy)]
+struct Cand {
+    approx: f32,
+    err: f32,
+    row: u32,
+}
+
+/// Keep only candidates that can still be in the top `k`: those whose upper bound reaches the
+/// k-th best lower bound (the new floor, returned).
+fn prune(cand: &mut Vec<Cand>, k: usize) -> f32 {
     if cand.len() <= k {
         return f32::NEG_INFINITY;
     }
-    let (_, kth, _) = cand.select_nth_unstable_by(k - 1, |a, b| b.0.total_cmp(&a.0));
-    let floor = kth.0 - e;
-    cand.retain(|&(a, _)| a + e >= floor);
+    let lower = |c: &Cand| c.approx - c.err;
+    let (_, kth, _) = cand.select_nth_unstable_by(k - 1, |a, b| lower(b).total_cmp(&lower(a)));
+    let floor = lower(kth);
+    cand.retain(|c| c.approx + c.err >= floor);
     floor
 }
 

@@ -7,6 +7,7 @@
 //! - `upper_start`: `n` u32, where a node's upper-layer lists start in `upper` (`EMPTY` if none);
 //! - `upper`: for each node of level L >= 1, L lists of `m` u32 (layers 1..=L).
 
+use super::quant::{QuantQuery, RowTable};
 use super::{Hit, IndexParams, NearestIndex, Skip};
 use crate::embeddings::{Embeddings, WordId};
 use crate::simd::{dot, exact_dot, prefetch};
@@ -19,7 +20,8 @@ use std::sync::Arc;
 
 pub const EMPTY: u32 = u32::MAX;
 const MAGIC: &[u8; 8] = b"WBHNSW01";
-const VERSION: u32 = 1;
+/// Bumped whenever the builder or the layout changes, so older caches are rebuilt.
+const VERSION: u32 = 2;
 const ENDIAN: u32 = 0x0102_0304;
 const HEADER_LEN: usize = 128;
 
@@ -274,6 +276,15 @@ impl FrozenGraph {
             upper_len: rd64(48) as usize,
             backing: Backing::Owned(Vec::new()),
         };
+        // The lengths come from the file: size them with checked arithmetic before trusting.
+        let expected = n
+            .checked_mul(g.m0)
+            .and_then(|x| x.checked_add(n))
+            .and_then(|x| x.checked_mul(4))
+            .and_then(|x| g.upper_len.checked_mul(4).and_then(|u| x.checked_add(u)));
+        if expected.is_none() || g.upper_len > n.saturating_mul(g.m).saturating_mul(32) {
+            bail!("corrupt header: upper-layer length {}", g.upper_len);
+        }
         let end = g.sections().end;
         if b.len() != end {
             bail!("truncated or padded: {} bytes, expected {end}", b.len());
@@ -336,12 +347,85 @@ pub fn build_graph(emb: &Embeddings, params: &IndexParams) -> anyhow::Result<Fro
     let data: Vec<(&[f32], usize)> = (0..n).map(|i| (emb.vector(i as WordId), i)).collect();
     hnsw.parallel_insert_slice(&data);
     hnsw.set_searching_mode(true);
-    let lists = extract_lists(&hnsw, n);
+    let mut lists = extract_lists(&hnsw, n);
+    drop(hnsw);
+    let report = repair(&mut lists, 2 * params.m);
+    if report.relinked > 0 || report.dropped_upper > 0 {
+        tracing::info!(
+            relinked = report.relinked,
+            dropped_upper = report.dropped_upper,
+            "repaired the hnsw_rs graph"
+        );
+    }
     // The entry point: the first node on the top layer (hnsw_rs's own entry point is the
     // first point inserted at the highest level, which is on that layer too).
     let top = lists.iter().map(|l| l.len()).max().unwrap_or(1);
     let entry = lists.iter().position(|l| l.len() == top).unwrap_or(0) as u32;
     FrozenGraph::from_lists(&lists, params, entry, emb.checksum())
+}
+
+/// What [`repair`] changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RepairReport {
+    /// Nodes no layer-0 list pointed to, now linked from a neighbour.
+    pub relinked: usize,
+    /// Upper-layer links to nodes that are not on that layer, removed.
+    pub dropped_upper: usize,
+}
+
+/// Mend two flaws of graphs built by hnsw_rs's parallel insert (hnswlib-rs#32, #37):
+/// - a node that no layer-0 list points to can never be found: link it from its nearest
+///   neighbour (in a free slot, or in place of the link to that neighbour's best-linked node);
+/// - an upper-layer list may name nodes that are not on that layer, where a greedy descent
+///   stops: drop those links.
+pub fn repair(lists: &mut [Vec<Vec<u32>>], m0: usize) -> RepairReport {
+    let mut report = RepairReport::default();
+    let levels: Vec<usize> = lists.iter().map(|l| l.len()).collect();
+    for node in lists.iter_mut() {
+        for (layer, nb) in node.iter_mut().enumerate().skip(1) {
+            let before = nb.len();
+            nb.retain(|&x| levels[x as usize] > layer);
+            report.dropped_upper += before - nb.len();
+        }
+    }
+    let mut indeg = vec![0u32; lists.len()];
+    for node in lists.iter() {
+        if let Some(l0) = node.first() {
+            for &x in l0 {
+                indeg[x as usize] += 1;
+            }
+        }
+    }
+    for id in 0..lists.len() {
+        if indeg[id] > 0 || lists[id].first().is_none_or(|l| l.is_empty()) {
+            continue;
+        }
+        let outs = lists[id][0].clone();
+        let host = outs
+            .iter()
+            .copied()
+            .find(|&nb| lists[nb as usize][0].len() < m0);
+        if let Some(nb) = host {
+            lists[nb as usize][0].push(id as u32);
+        } else {
+            let nb = outs[0] as usize;
+            let list = &mut lists[nb][0];
+            let (slot, _) = list
+                .iter()
+                .enumerate()
+                .max_by_key(|(_, &x)| indeg[x as usize])
+                .expect("a full list is not empty");
+            let old = list[slot];
+            if indeg[old as usize] < 2 {
+                continue;
+            }
+            indeg[old as usize] -= 1;
+            list[slot] = id as u32;
+        }
+        indeg[id] += 1;
+        report.relinked += 1;
+    }
+    report
 }
 
 /// `lists[node][layer]`: the neighbour ids hnsw_rs holds, in its order.
@@ -369,6 +453,8 @@ pub fn extract_lists<D: hnsw_rs::prelude::Distance<f32> + Send + Sync>(
 pub struct HnswIndex {
     emb: Arc<Embeddings>,
     graph: FrozenGraph,
+    /// int8 rows the traversal scores with; the final candidates are rescored exactly.
+    rows: RowTable,
     pub params: IndexParams,
 }
 
@@ -384,7 +470,13 @@ pub enum Origin {
 
 impl HnswIndex {
     pub fn new(emb: Arc<Embeddings>, graph: FrozenGraph, params: IndexParams) -> HnswIndex {
-        HnswIndex { emb, graph, params }
+        let rows = RowTable::build(emb.vectors(), emb.dim());
+        HnswIndex {
+            emb,
+            graph,
+            rows,
+            params,
+        }
     }
 
     /// The cache file for a model and parameters.
@@ -445,8 +537,9 @@ impl HnswIndex {
         &self.graph
     }
 
+    /// Bytes held by the graph and the int8 rows.
     pub fn memory_bytes(&self) -> usize {
-        self.graph.memory_bytes()
+        self.graph.memory_bytes() + self.rows.memory_bytes()
     }
 
     /// Search with an explicit `ef`.
@@ -460,7 +553,8 @@ impl HnswIndex {
     ) -> Vec<Hit> {
         let ef = ef.max(k);
         let g = &self.graph;
-        let sim = |id: u32| dot(self.emb.vector(id), query);
+        let qq = self.rows.quantise_query(query);
+        let sim = |id: u32| self.rows.approx(id, &qq);
         VISITED.with(|v| {
             let mut visited = v.borrow_mut();
             visited.reset(g.n);
@@ -494,7 +588,7 @@ impl HnswIndex {
                 visited.insert(cur.id);
                 starts.push(cur);
             }
-            let found = search_layer0(g, &self.emb, query, ef, skip, &starts, &mut visited);
+            let found = search_layer0(g, &self.rows, &qq, ef, skip, &starts, &mut visited);
             let mut hits: Vec<Hit> = found
                 .into_iter()
                 .map(|c| Hit {
@@ -545,8 +639,8 @@ impl Ord for Cand {
 /// Beam search on layer 0; returns up to `ef` nodes that `skip` allows.
 fn search_layer0(
     g: &FrozenGraph,
-    emb: &Embeddings,
-    query: &[f32],
+    rows: &RowTable,
+    query: &QuantQuery,
     ef: usize,
     skip: &dyn Skip,
     starts: &[Cand],
@@ -564,8 +658,6 @@ fn search_layer0(
         }
     }
     let level0 = g.level0();
-    let vectors = emb.vectors();
-    let dim = emb.dim();
     while let Some(c) = frontier.pop() {
         if best.len() >= ef && c.sim < best.peek().map(|r| r.0.sim).unwrap_or(f32::NEG_INFINITY) {
             break;
@@ -575,7 +667,7 @@ fn search_layer0(
             if nb == EMPTY {
                 break;
             }
-            prefetch(vectors.as_ptr().wrapping_add(nb as usize * dim));
+            prefetch(rows.row(nb).as_ptr());
         }
         for &nb in list {
             if nb == EMPTY {
@@ -584,7 +676,7 @@ fn search_layer0(
             if !visited.insert(nb) {
                 continue;
             }
-            let s = dot(&vectors[nb as usize * dim..(nb as usize + 1) * dim], query);
+            let s = rows.approx(nb, query);
             let worst = best.peek().map(|r| r.0.sim).unwrap_or(f32::NEG_INFINITY);
             if best.len() < ef || s > worst {
                 let cand = Cand { sim: s, id: nb };
@@ -635,4 +727,46 @@ impl Visited {
 
 thread_local! {
     static VISITED: RefCell<Visited> = const { RefCell::new(Visited { stamps: Vec::new(), current: 0 }) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repair_links_orphans_and_drops_links_to_lower_nodes() {
+        // Node 3 has out-links but nobody links to it; node 1's layer-1 list names node 2,
+        // which is only on layer 0.
+        let mut lists: Vec<Vec<Vec<u32>>> = vec![
+            vec![vec![1, 2], vec![1]],
+            vec![vec![0, 2], vec![0, 2]],
+            vec![vec![0, 1]],
+            vec![vec![2, 0]],
+        ];
+        let r = repair(&mut lists, 4);
+        assert_eq!(
+            r,
+            RepairReport {
+                relinked: 1,
+                dropped_upper: 1
+            }
+        );
+        assert_eq!(lists[1][1], vec![0]);
+        assert!(
+            lists[2][0].contains(&3),
+            "the orphan's nearest neighbour links back to it"
+        );
+        // With every list full, the link to the best-linked node makes room.
+        let mut full: Vec<Vec<Vec<u32>>> = vec![
+            vec![vec![1, 2]],
+            vec![vec![0, 2]],
+            vec![vec![0, 1]],
+            vec![vec![0, 1]],
+        ];
+        let r = repair(&mut full, 2);
+        assert_eq!(r.relinked, 1);
+        assert!(full[0][0].contains(&3));
+        let indeg = |x: u32| full.iter().filter(|l| l[0].contains(&x)).count();
+        assert!((0..4).all(|x| indeg(x) > 0), "{full:?}");
+    }
 }

@@ -6,21 +6,31 @@
 //!
 //! `v·u − a·b = a·e_u + e_v·u`, so `|v·u − approx| ≤ |a|·|e_u| + |e_v|·|u|`.
 //!
-//! `|e_v|` is known per row at quantisation time; its maximum over the table bounds every row.
-//! A scan therefore knows, for every row, an interval that surely holds the exact cosine, and
-//! only rescoring rows whose interval straddles a threshold keeps results exact.
+//! `|e_v|` is known per row at quantisation time and `|a| ≤ |v| + |e_v|`, so for unit rows
+//! the bound of row r is `|e_u| + |e_v,r|·(|e_u| + |u|)`: a scan knows, for every row, an
+//! interval that surely holds the exact cosine, and only rescoring rows whose interval
+//! straddles a threshold keeps results exact. (A per-row bound matters: the full GloVe
+//! vocabulary has odd tokens whose error is several times the typical row's.)
 
 use crate::simd::{self, BLOCK_ROWS, GROUP_DIMS};
 
-/// A quantised query.
+/// A quantised query: `u ≈ scale·q + lo_scale·lo`, two i8 vectors in -64..=64 (so the AVX2
+/// kernel cannot saturate). The second one quantises what the first one missed: the scan is
+/// bound by memory, so scoring each loaded block twice costs little, and it leaves only the
+/// rows' own rounding in the error bound.
 pub struct QuantQuery {
-    /// `groups * 4` values in -64..=64, zero-padded.
+    /// `groups * 4` values, zero-padded.
     pub q: Vec<i8>,
     pub scale: f32,
     /// Subtract from the integer dot to undo the +128 offset of the rows.
     pub offset_correction: i32,
-    /// `|e_u|`: the query's quantisation error norm.
+    pub lo: Vec<i8>,
+    pub lo_scale: f32,
+    pub lo_correction: i32,
+    /// `|e_u|`: the norm of what both parts together miss.
     pub err_norm: f32,
+    /// The same for the first part alone.
+    pub hi_err_norm: f32,
     /// `|u|`.
     pub norm: f32,
 }
@@ -34,10 +44,17 @@ pub struct QuantTable {
     pub blocks: Vec<u8>,
     /// Per-row scale, padded to whole blocks.
     pub scales: Vec<f32>,
-    /// The largest `|e_v|` over all rows.
-    pub max_err: f32,
-    /// The largest `|a|` (norm of a dequantised row).
-    pub max_norm: f32,
+    /// Per-row quantisation error norm `|e_v|`, padded to whole blocks.
+    pub errs: Vec<f32>,
+}
+
+/// The per-query constants of the error bound: row r's bound is `base + errs[r] * per_err`.
+#[derive(Debug, Clone, Copy)]
+pub struct Bound {
+    pub base: f32,
+    pub per_err: f32,
+    /// Whether the bound assumes both parts of the query are scored.
+    pub two_part: bool,
 }
 
 impl QuantTable {
@@ -48,25 +65,22 @@ impl QuantTable {
         let block_len = groups * 64;
         let mut blocks = vec![128u8; nblocks * block_len];
         let mut scales = vec![0f32; nblocks * BLOCK_ROWS];
-        let mut max_err = 0f32;
-        let mut max_norm = 0f32;
+        let mut errs = vec![0f32; nblocks * BLOCK_ROWS];
         for (r, v) in vectors.chunks_exact(dim).enumerate() {
             let amax = v.iter().fold(0f32, |m, x| m.max(x.abs()));
             let s = if amax > 0.0 { amax / 127.0 } else { 1.0 };
             scales[r] = s;
             let (b, lane) = (r / BLOCK_ROWS, r % BLOCK_ROWS);
             let mut err = 0f64;
-            let mut norm = 0f64;
             for (d, &x) in v.iter().enumerate() {
                 let q = (x / s).round().clamp(-127.0, 127.0);
                 let deq = q as f64 * s as f64;
                 err += (x as f64 - deq).powi(2);
-                norm += deq * deq;
                 let (g, k) = (d / GROUP_DIMS, d % GROUP_DIMS);
                 blocks[b * block_len + g * 64 + lane * GROUP_DIMS + k] = (q as i32 + 128) as u8;
             }
-            max_err = max_err.max(err.sqrt() as f32);
-            max_norm = max_norm.max(norm.sqrt() as f32);
+            // Rounded up so the f32 bound stays a bound.
+            errs[r] = (err.sqrt() * (1.0 + 1e-6)) as f32;
         }
         QuantTable {
             dim,
@@ -74,8 +88,7 @@ impl QuantTable {
             rows,
             blocks,
             scales,
-            max_err,
-            max_norm,
+            errs,
         }
     }
 
@@ -87,50 +100,190 @@ impl QuantTable {
         quantise_query(u, self.groups * GROUP_DIMS)
     }
 
-    /// A bound on `|exact − approx|` for every row of this table and this query, with slack for
-    /// the f32 rounding of the approximate score itself.
-    pub fn error_bound(&self, q: &QuantQuery) -> f32 {
-        self.max_norm * q.err_norm + self.max_err * q.norm + 1e-5
+    /// The bound on `|exact − approx|` for this query (per row: see [`Bound`]), with slack
+    /// for the f32 rounding of the approximate score itself. Rows are unit vectors.
+    /// `two_part`: whether the scan scores the query's second part too (tighter, twice the
+    /// arithmetic; worth it where many rows sit near the threshold, as in a rank).
+    pub fn error_bound(&self, q: &QuantQuery, two_part: bool) -> Bound {
+        let e = if two_part { q.err_norm } else { q.hi_err_norm };
+        Bound {
+            base: e + 1e-5,
+            per_err: e + q.norm,
+            two_part,
+        }
     }
 
-    /// The approximate scores of the rows of blocks `first..first + out.len() / 16`.
+    /// Row bounds for the rows starting at `first_row`.
     #[inline]
-    pub fn approx_chunk(&self, first: usize, q: &QuantQuery, dots: &mut [i32], out: &mut [f32]) {
-        let nb = out.len() / BLOCK_ROWS;
+    pub fn row_errs(&self, first_row: usize, len: usize) -> &[f32] {
+        &self.errs[first_row..first_row + len]
+    }
+
+    /// Score blocks `first..first + nb` and classify their rows against `threshold` (see
+    /// [`simd::classify`]); results land in `buf`.
+    #[inline]
+    pub fn classify_chunk(
+        &self,
+        first: usize,
+        nb: usize,
+        q: &QuantQuery,
+        bound: Bound,
+        threshold: f32,
+        buf: &mut ChunkBuf,
+    ) {
         let len = self.groups * 64;
-        simd::scan_blocks_u8i8(
-            &self.blocks[first * len..(first + nb) * len],
-            &q.q,
-            &mut dots[..out.len()],
-        );
-        let scales = &self.scales[first * BLOCK_ROWS..first * BLOCK_ROWS + out.len()];
-        for ((o, &d), &s) in out.iter_mut().zip(dots.iter()).zip(scales) {
-            *o = (d - q.offset_correction) as f32 * (q.scale * s);
+        let n = nb * BLOCK_ROWS;
+        let blocks = &self.blocks[first * len..(first + nb) * len];
+        simd::scan_blocks_u8i8(blocks, &q.q, &mut buf.dots[..n]);
+        if bound.two_part {
+            // The chunk is in L2 now: the second part costs no memory traffic.
+            simd::scan_blocks_u8i8(blocks, &q.lo, &mut buf.lo_dots[..n]);
         }
+        let rows = first * BLOCK_ROWS..first * BLOCK_ROWS + n;
+        let c = simd::Classify {
+            corr: q.offset_correction,
+            qscale: q.scale,
+            lo_corr: q.lo_correction,
+            lo_qscale: if bound.two_part { q.lo_scale } else { 0.0 },
+            base: bound.base,
+            per_err: bound.per_err,
+            threshold,
+        };
+        let input = simd::ClassifyInput {
+            dots: &buf.dots[..n],
+            lo_dots: &buf.lo_dots[..n],
+            scales: &self.scales[rows.clone()],
+            errs: &self.errs[rows],
+        };
+        simd::classify(
+            &input,
+            &c,
+            &mut buf.approx[..n],
+            &mut buf.above[..nb],
+            &mut buf.reach[..nb],
+        );
     }
 }
 
-/// Quantise a query to `len` (>= its dimension) i8 values in -64..=64.
-pub fn quantise_query(u: &[f32], len: usize) -> QuantQuery {
-    let amax = u.iter().fold(0f32, |m, x| m.max(x.abs()));
-    let scale = if amax > 0.0 { amax / 64.0 } else { 1.0 };
-    let mut q = vec![0i8; len];
-    let mut err = 0f64;
-    let mut norm = 0f64;
-    let mut sum = 0i32;
-    for (d, &x) in u.iter().enumerate() {
-        let v = (x / scale).round().clamp(-64.0, 64.0);
-        q[d] = v as i8;
-        sum += v as i32;
-        err += (x as f64 - v as f64 * scale as f64).powi(2);
-        norm += x as f64 * x as f64;
+/// Rows scored per call of the int8 kernels.
+pub const CHUNK_ROWS: usize = 1024;
+
+/// Scratch space for one chunk of a scan.
+pub struct ChunkBuf {
+    pub dots: [i32; CHUNK_ROWS],
+    pub lo_dots: [i32; CHUNK_ROWS],
+    pub approx: [f32; CHUNK_ROWS],
+    pub above: [u16; CHUNK_ROWS / BLOCK_ROWS],
+    pub reach: [u16; CHUNK_ROWS / BLOCK_ROWS],
+}
+
+impl ChunkBuf {
+    pub fn new() -> Box<ChunkBuf> {
+        Box::new(ChunkBuf {
+            dots: [0; CHUNK_ROWS],
+            lo_dots: [0; CHUNK_ROWS],
+            approx: [0.0; CHUNK_ROWS],
+            above: [0; CHUNK_ROWS / BLOCK_ROWS],
+            reach: [0; CHUNK_ROWS / BLOCK_ROWS],
+        })
     }
+}
+
+/// A cache line of a row-major table.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+pub struct Line(pub [u8; 64]);
+
+/// Row-major int8 rows, each on its own cache line(s): what a graph search reads, one row at a
+/// time in random order (a 50-dim f32 row spans four lines; this one line).
+pub struct RowTable {
+    /// Bytes per row: the dimension rounded up to a whole number of lines.
+    pub stride: usize,
+    lines: Vec<Line>,
+    scales: Vec<f32>,
+}
+
+impl RowTable {
+    pub fn build(vectors: &[f32], dim: usize) -> RowTable {
+        let rows = vectors.len() / dim;
+        let stride = dim.div_ceil(64) * 64;
+        let mut lines = vec![Line([128u8; 64]); rows * stride / 64];
+        let mut scales = vec![0f32; rows];
+        for (r, v) in vectors.chunks_exact(dim).enumerate() {
+            let amax = v.iter().fold(0f32, |m, x| m.max(x.abs()));
+            let s = if amax > 0.0 { amax / 127.0 } else { 1.0 };
+            scales[r] = s;
+            for (d, &x) in v.iter().enumerate() {
+                let q = (x / s).round().clamp(-127.0, 127.0) as i32;
+                let at = r * stride + d;
+                lines[at / 64].0[at % 64] = (q + 128) as u8;
+            }
+        }
+        RowTable {
+            stride,
+            lines,
+            scales,
+        }
+    }
+
+    pub fn memory_bytes(&self) -> usize {
+        self.lines.len() * 64 + self.scales.len() * 4
+    }
+
+    #[inline]
+    pub fn row(&self, id: u32) -> &[u8] {
+        let per = self.stride / 64;
+        let lines = &self.lines[id as usize * per..(id as usize + 1) * per];
+        // SAFETY: `Line` is a plain 64-byte array; consecutive lines are contiguous.
+        unsafe { std::slice::from_raw_parts(lines.as_ptr() as *const u8, self.stride) }
+    }
+
+    /// Approximate cosine of row `id` with a query quantised to `stride` values.
+    #[inline]
+    pub fn approx(&self, id: u32, q: &QuantQuery) -> f32 {
+        let d = simd::row_dot_u8i8(self.row(id), &q.q);
+        (d - q.offset_correction) as f32 * (q.scale * self.scales[id as usize])
+    }
+
+    pub fn quantise_query(&self, u: &[f32]) -> QuantQuery {
+        quantise_query(u, self.stride)
+    }
+}
+
+/// Quantise a query to `len` (>= its dimension) i8 values in two parts (see [`QuantQuery`]).
+pub fn quantise_query(u: &[f32], len: usize) -> QuantQuery {
+    let part = |x: &[f64]| -> (Vec<i8>, f32, i32, Vec<f64>) {
+        let amax = x.iter().fold(0f64, |m, v| m.max(v.abs()));
+        let scale = if amax > 0.0 {
+            (amax / 64.0) as f32
+        } else {
+            1.0
+        };
+        let mut q = vec![0i8; len];
+        let mut rest = Vec::with_capacity(x.len());
+        let mut sum = 0i32;
+        for (d, &v) in x.iter().enumerate() {
+            let k = (v / scale as f64).round().clamp(-64.0, 64.0);
+            q[d] = k as i8;
+            sum += k as i32;
+            rest.push(v - k * scale as f64);
+        }
+        (q, scale, 128 * sum, rest)
+    };
+    let x: Vec<f64> = u.iter().map(|&v| v as f64).collect();
+    let (q, scale, offset_correction, rest) = part(&x);
+    let (lo, lo_scale, lo_correction, miss) = part(&rest);
+    let rest = &rest;
     QuantQuery {
         q,
         scale,
-        offset_correction: 128 * sum,
-        err_norm: err.sqrt() as f32,
-        norm: norm.sqrt() as f32,
+        offset_correction,
+        lo,
+        lo_scale,
+        lo_correction,
+        err_norm: miss.iter().map(|v| v * v).sum::<f64>().sqrt() as f32,
+        hi_err_norm: rest.iter().map(|v| v * v).sum::<f64>().sqrt() as f32,
+        norm: x.iter().map(|v| v * v).sum::<f64>().sqrt() as f32,
     }
 }
 
@@ -159,15 +312,33 @@ mod tests {
         let mut worst = 0f32;
         for u in queries.chunks_exact(dim) {
             let q = table.quantise_query(u);
-            let bound = table.error_bound(&q);
-            let mut dots = vec![0i32; table.nblocks() * BLOCK_ROWS];
-            let mut approx = vec![0f32; table.nblocks() * BLOCK_ROWS];
-            table.approx_chunk(0, &q, &mut dots, &mut approx);
-            for (r, a) in approx.iter().enumerate().take(table.rows) {
-                let exact = simd::exact_dot(&vecs[r * dim..(r + 1) * dim], u);
-                let err = (exact - a).abs();
-                worst = worst.max(err / bound);
-                assert!(err <= bound, "row {r}: |{exact} - {a}| > {bound}");
+            for two_part in [false, true] {
+                let b = table.error_bound(&q, two_part);
+                let mut buf = ChunkBuf::new();
+                for first in (0..table.nblocks()).step_by(CHUNK_ROWS / BLOCK_ROWS) {
+                    let nb = (CHUNK_ROWS / BLOCK_ROWS).min(table.nblocks() - first);
+                    table.classify_chunk(first, nb, &q, b, 0.5, &mut buf);
+                    for (i, a) in buf.approx[..nb * BLOCK_ROWS].iter().enumerate() {
+                        let r = first * BLOCK_ROWS + i;
+                        if r >= table.rows {
+                            continue;
+                        }
+                        let exact = simd::exact_dot(&vecs[r * dim..(r + 1) * dim], u);
+                        let err = (exact - a).abs();
+                        let bound = b.base + table.errs[r] * b.per_err;
+                        worst = worst.max(err / bound);
+                        assert!(err <= bound, "row {r}: |{exact} - {a}| > {bound}");
+                        let (blk, lane) = (i / BLOCK_ROWS, i % BLOCK_ROWS);
+                        let above = buf.above[blk] >> lane & 1 == 1;
+                        let reach = buf.reach[blk] >> lane & 1 == 1;
+                        if exact > 0.5 {
+                            assert!(reach, "row {r} is above 0.5 but not flagged as reaching it");
+                        }
+                        if above {
+                            assert!(exact > 0.5, "row {r} flagged surely above 0.5 at {exact}");
+                        }
+                    }
+                }
             }
         }
         // The bound is rigorous but should not be absurdly loose either.

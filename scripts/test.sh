@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Run every check and test of Word Bocce: formatting, clippy, the unit and integration tests
+# (optimised: index work is far too slow in debug builds), and the CLI against the committed
+# model. Exits non-zero on any failure.
+#
+# Caches: CARGO_TARGET_DIR and INDEX_CACHE_DIR (frozen HNSW graphs) may point outside the
+# checkout so that they survive between runs; by default they live in target/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
+export INDEX_CACHE_DIR=${INDEX_CACHE_DIR:-$CARGO_TARGET_DIR/index-cache}
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --release -- -D warnings
+
+step "cargo test --release"
+cargo test --release --all-targets
+
+step "word-bocce serve (loads the committed model and index, reports)"
+"$CARGO_TARGET_DIR/release/word-bocce" serve > "$CARGO_TARGET_DIR/serve-report.json"
+grep -q '"words": 100000' "$CARGO_TARGET_DIR/serve-report.json"
+
+step "word-bocce eval-index (recall and speed on the committed model)"
+"$CARGO_TARGET_DIR/release/word-bocce" eval-index --queries 500 --ef 64,256
+
+echo
+echo "all checks passed"
