@@ -23,9 +23,18 @@ cargo clippy --all-targets --release -- -D warnings
 step "cargo test --release"
 cargo test --release --all-targets
 
-step "word-bocce serve (loads the committed model and index, reports)"
-"$CARGO_TARGET_DIR/release/word-bocce" serve > "$CARGO_TARGET_DIR/serve-report.json"
-grep -q '"words": 100000' "$CARGO_TARGET_DIR/serve-report.json"
+step "word-bocce serve: answers on its port, stops cleanly on SIGTERM"
+port=${SMOKE_PORT:-18765}
+PORT=$port SNAPSHOT_PATH=off "$CARGO_TARGET_DIR/release/word-bocce" serve > "$CARGO_TARGET_DIR/serve.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fs "http://127.0.0.1:$port/api" | tee "$CARGO_TARGET_DIR/api.json"; echo
+grep -q '"vocab_size":100000' "$CARGO_TARGET_DIR/api.json"
+kill -TERM "$pid"
+wait "$pid"
 
 step "word-bocce eval-index (recall and speed on the committed model)"
 "$CARGO_TARGET_DIR/release/word-bocce" eval-index --queries 500 --ef 64,256

@@ -1,7 +1,8 @@
-//! Settings of the model and index, from the environment, validated with messages that name
-//! the variable. (The HTTP settings arrive with the match service.)
+//! Settings from the environment, validated at startup with messages that name the variable.
 
 use crate::embeddings::deck::DEFAULT_DECK_SIZE;
+use crate::game::deal::Difficulty;
+use crate::game::matches::{MatchSettings, SettingsInput};
 use crate::index::IndexParams;
 use anyhow::{bail, Context};
 use std::path::PathBuf;
@@ -90,6 +91,90 @@ impl EngineSettings {
     }
 }
 
+/// Everything the service needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub engine: EngineSettings,
+    pub bind: String,
+    pub port: u16,
+    /// Defaults for matches whose creator leaves a setting out.
+    pub match_defaults: MatchSettings,
+    /// Seeds every match's deals reproducibly when set (tests, load tests).
+    pub rng_seed: Option<u64>,
+    /// Where the in-memory store keeps its snapshot (`off`: none).
+    pub snapshot_path: Option<PathBuf>,
+    pub snapshot_interval_secs: u64,
+    /// Largest JSON body accepted.
+    pub json_limit_bytes: usize,
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Settings> {
+        Self::from_lookup(&|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Settings> {
+        let engine = EngineSettings::from_lookup(get)?;
+        let d = MatchSettings::default();
+        let input = SettingsInput {
+            n_public: parse_var(get, "N_PUBLIC", d.n_public as i64)?.into(),
+            m_private: parse_var(get, "M_PRIVATE", d.m_private as i64)?.into(),
+            wildcard_ratio: parse_var(get, "WILDCARD_RATIO", d.wildcard_ratio)?.into(),
+            timeout_secs: parse_var(get, "ROUND_TIMEOUT_SECS", d.timeout_secs as i64)?.into(),
+            rounds: parse_var(get, "ROUNDS", d.rounds as i64)?.into(),
+            max_players: parse_var(get, "MAX_PLAYERS", d.max_players as i64)?.into(),
+            difficulty: match get("DIFFICULTY") {
+                None => Some(Difficulty::Medium),
+                Some(v) => Some(
+                    serde_json::from_value(serde_json::Value::String(v.to_lowercase())).map_err(
+                        |_| anyhow::anyhow!("DIFFICULTY={v:?} is not valid: easy, medium or hard"),
+                    )?,
+                ),
+            },
+        };
+        let match_defaults = input.resolve(&d).map_err(|e| {
+            let var = match e.field.as_deref() {
+                Some("settings.N_public") => "N_PUBLIC",
+                Some("settings.M_private") => "M_PRIVATE",
+                Some("settings.wildcard_ratio") => "WILDCARD_RATIO",
+                Some("settings.timeout_secs") => "ROUND_TIMEOUT_SECS",
+                Some("settings.rounds") => "ROUNDS",
+                Some("settings.max_players") => "MAX_PLAYERS",
+                _ => "a match setting",
+            };
+            anyhow::anyhow!("{var}: {}", e.detail)
+        })?;
+        let snapshot_path = match get("SNAPSHOT_PATH") {
+            Some(v) if v == "off" || v == "none" => None,
+            Some(v) => Some(PathBuf::from(v)),
+            None => Some(PathBuf::from("data/matches.json")),
+        };
+        let s = Settings {
+            engine,
+            bind: get("BIND").unwrap_or_else(|| "127.0.0.1".into()),
+            port: parse_var(get, "PORT", 8000u16)?,
+            match_defaults,
+            rng_seed: match get("RNG_SEED") {
+                None => None,
+                Some(_) => Some(parse_var(get, "RNG_SEED", 0u64)?),
+            },
+            snapshot_path,
+            snapshot_interval_secs: parse_var(get, "SNAPSHOT_INTERVAL_SECS", 60u64)?,
+            json_limit_bytes: parse_var(get, "JSON_LIMIT_BYTES", 16 * 1024usize)?,
+        };
+        if s.bind.parse::<std::net::IpAddr>().is_err() {
+            bail!("BIND={:?} is not an IP address", s.bind);
+        }
+        if !(1..=3600).contains(&s.snapshot_interval_secs) {
+            bail!("SNAPSHOT_INTERVAL_SECS must be between 1 and 3600");
+        }
+        if !(256..=16 * 1024 * 1024).contains(&s.json_limit_bytes) {
+            bail!("JSON_LIMIT_BYTES must be between 256 and 16777216");
+        }
+        Ok(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +200,27 @@ mod tests {
         assert_eq!(s.index.ef_search, 128);
         assert_eq!(s.index_cache_dir, None);
         assert_eq!(s.deck_size, 5000);
+    }
+
+    #[test]
+    fn service_settings_name_the_variable() {
+        let m: HashMap<String, String> = [("N_PUBLIC", "0"), ("PORT", "8080")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let e = format!(
+            "{:#}",
+            Settings::from_lookup(&|k| m.get(k).cloned()).unwrap_err()
+        );
+        assert!(e.contains("N_PUBLIC"), "{e}");
+        let s = Settings::from_lookup(&|k| (k == "PORT").then(|| "8080".to_string())).unwrap();
+        assert_eq!(s.port, 8080);
+        assert_eq!(s.match_defaults, MatchSettings::default());
+        let e = format!(
+            "{:#}",
+            Settings::from_lookup(&|k| (k == "DIFFICULTY").then(|| "brutal".into())).unwrap_err()
+        );
+        assert!(e.contains("DIFFICULTY"), "{e}");
     }
 
     #[test]

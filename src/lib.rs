@@ -1,7 +1,12 @@
 pub mod config;
 pub mod embeddings;
 pub mod engine;
+pub mod error;
 pub mod eval;
+pub mod game;
 pub mod index;
+pub mod routes;
 pub mod scoring;
 pub mod simd;
+pub mod startup;
+pub mod store;

@@ -4,9 +4,10 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Instant;
-use word_bocce::config::EngineSettings;
+use word_bocce::config::{EngineSettings, Settings};
 use word_bocce::embeddings::import::{self, ImportOptions};
 use word_bocce::engine::{resident_bytes, Engine};
+use word_bocce::startup::Application;
 
 #[derive(Parser)]
 #[command(
@@ -21,7 +22,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Load the model and index and serve (the default). Settings come from the environment.
+    /// Serve the HTTP API (the default). Settings come from the environment.
     Serve,
     /// Convert word2vec binary, word2vec/GloVe text or .npy + word list into a model file.
     ImportModel {
@@ -172,11 +173,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn serve() -> anyhow::Result<()> {
-    let settings = EngineSettings::from_env()?;
-    let engine = Engine::load(&settings)?;
-    let report = serde_json::to_value(&engine.report)?;
-    tracing::info!(report = %report, resident_bytes = resident_bytes(), "model and index loaded");
-    println!("{}", serde_json::to_string_pretty(&report)?);
-    println!("(the HTTP routes arrive with the match service)");
-    Ok(())
+    let settings = Settings::from_env()?;
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(settings)?;
+        let r = &app.state.engine.report;
+        tracing::info!(
+            port = app.port(),
+            model = %r.model,
+            words = r.words,
+            index = %r.index_origin,
+            restored = ?app.restored,
+            resident_bytes = resident_bytes(),
+            "serving"
+        );
+        app.run_until_stopped().await
+    })
 }

@@ -9,6 +9,7 @@
 mod common;
 
 mod corrupt_files;
+mod deals;
 mod deck;
 mod exact_vs_reference;
 mod frozen_graph;

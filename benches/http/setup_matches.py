@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Prepare a submit load test: create matches, join players, start the rounds, and write one
+fresh, legal move per player (a fifth of them played with a JOKER) as lines of
+`path<TAB>token<TAB>json body` for benches/http/submit.lua. Standard library only.
+
+usage: setup_matches.py BASE_URL MOVES OUT_FILE
+"""
+import json
+import sys
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+BASE, MOVES, OUT = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+PLAYERS = 32
+JOKER_WORDS = ["music", "river", "light", "money", "garden", "winter", "family", "engine"]
+
+
+def call(method, path, body=None, token=None):
+    req = urllib.request.Request(BASE + path, method=method)
+    req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    data = json.dumps(body).encode() if body is not None else None
+    with urllib.request.urlopen(req, data, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def one_match(m):
+    settings = {"max_players": PLAYERS, "M_private": 5, "wildcard_ratio": 0.2, "timeout_secs": 3600, "rounds": 1}
+    created = call("POST", "/match", {"name": f"bench {m}", "settings": settings})
+    mid, host = created["match"]["id"], created["host_token"]
+    players = []
+    for p in range(PLAYERS):
+        j = call("POST", f"/match/{mid}/join", {"player_name": f"p{p}"})
+        players.append((j["player"]["id"], j["player_token"]))
+    rnd = call("POST", f"/match/{mid}/start", {}, host)
+    public = [c["token"] for c in rnd["public_cards"]]
+    lines = []
+    for i, (pid, tok) in enumerate(players):
+        hand = call("GET", f"/match/{mid}/player/{pid}", None, tok)["player"]["private_cards"]
+        joker = [c for c in hand if c["type"] == "JOKER"]
+        words = [c["token"] for c in hand if c["type"] != "JOKER"]
+        mv = {"public_token": public[i % len(public)], "public_sign": "+" if i % 2 else "-", "private_sign": "+" if i % 3 else "-"}
+        if i % 5 == 0 and joker:
+            mv.update(private_token="JOKER", joker_override_token=JOKER_WORDS[i % len(JOKER_WORDS)])
+        else:
+            mv.update(private_token=words[i % len(words)])
+        lines.append(f"/match/{mid}/round/{rnd['id']}/submit\t{tok}\t{json.dumps(mv)}")
+    return mid, lines
+
+
+matches = (MOVES + PLAYERS - 1) // PLAYERS
+with ThreadPoolExecutor(8) as pool:
+    results = list(pool.map(one_match, range(matches)))
+with open(OUT, "w") as f:
+    for _, lines in results:
+        for line in lines:
+            f.write(line + "\n")
+with open(OUT + ".rounds", "w") as f:
+    for mid, _ in results:
+        f.write(f"/match/{mid}/round/current\n")
+print(f"{matches} matches, {matches * PLAYERS} moves written to {OUT}")

@@ -1,0 +1,3 @@
+//! The game's rules: pure, no I/O, no actix.
+pub mod deal;
+pub mod matches;

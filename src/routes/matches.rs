@@ -1,0 +1,438 @@
+//! The match contract (API.md "Matches").
+
+use super::{bearer_hash, hash_token, new_id, new_token, now, token_matches, State};
+use crate::error::{ApiError, Code, ProblemDoc};
+use crate::game::matches::{
+    clean_name, score, Match, MatchStatus, MatchView, MoveInput, MoveResult, Player, PlayerView,
+    ResolveView, RoundView, SettingsInput, JOKER,
+};
+use crate::store::update_typed;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Deserializer, Serialize};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/match", web::post().to(create))
+        .route("/match/{id}", web::get().to(get_match))
+        .route("/match/{id}/join", web::post().to(join))
+        .route("/match/{id}/start", web::post().to(start))
+        .route("/match/{id}/round/current", web::get().to(current_round))
+        .route("/match/{id}/round/next", web::post().to(next_round))
+        .route(
+            "/match/{id}/round/{round_id}/submit",
+            web::post().to(submit),
+        )
+        .route(
+            "/match/{id}/round/{round_id}/resolve",
+            web::post().to(resolve),
+        )
+        .route("/match/{id}/player/{player_id}", web::get().to(player));
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBody {
+    pub name: String,
+    #[serde(default)]
+    pub settings: Option<SettingsInput>,
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Created {
+    #[serde(rename = "match")]
+    pub m: MatchView,
+    pub host_token: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinBody {
+    pub player_name: String,
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Joined {
+    #[serde(rename = "match")]
+    pub m: MatchView,
+    pub player: PlayerView,
+    pub player_token: String,
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PlayerResponse {
+    pub player: PlayerView,
+    pub match_status: MatchStatus,
+}
+
+/// A sign as sent: `"+"`/`"-"` or `1`/`-1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sign(pub i8);
+
+impl<'de> Deserialize<'de> for Sign {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Sign, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        match &v {
+            serde_json::Value::String(s) if s == "+" => Ok(Sign(1)),
+            serde_json::Value::String(s) if s == "-" => Ok(Sign(-1)),
+            serde_json::Value::Number(n) if n.as_i64() == Some(1) => Ok(Sign(1)),
+            serde_json::Value::Number(n) if n.as_i64() == Some(-1) => Ok(Sign(-1)),
+            _ => Err(serde::de::Error::custom(format!(
+                "a sign is \"+\" or \"-\" (or 1 / -1), not {v}"
+            ))),
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitBody {
+    pub public_token: String,
+    /// `"+"` or `"-"` (1 or -1 also accepted)
+    #[schema(value_type = String, example = "+")]
+    pub public_sign: Sign,
+    pub private_token: String,
+    #[schema(value_type = String, example = "-")]
+    pub private_sign: Sign,
+    #[serde(default)]
+    pub joker_override_token: Option<String>,
+    #[serde(default)]
+    pub player_id: Option<String>,
+}
+
+impl SubmitBody {
+    /// Words as players type them: trimmed, lower-cased; `JOKER` in any case.
+    fn normalise(&self) -> MoveInput {
+        let word = |s: &str| s.trim().to_lowercase();
+        let private = word(&self.private_token);
+        let is_joker = private == JOKER.to_lowercase();
+        MoveInput {
+            public_token: word(&self.public_token),
+            public_sign: self.public_sign.0,
+            private_token: if is_joker { JOKER.to_string() } else { private },
+            private_sign: self.private_sign.0,
+            joker_override_token: if is_joker {
+                self.joker_override_token.as_deref().map(word)
+            } else {
+                None
+            },
+        }
+    }
+}
+
+fn unknown_match(id: &str) -> ApiError {
+    ApiError::new(Code::UnknownMatch, format!("no match '{id}'"))
+}
+
+/// Load a match, resolving its round first if that is due (and storing that).
+async fn load(state: &State, id: &str) -> Result<Match, ApiError> {
+    let m = state
+        .store
+        .get(id)
+        .await?
+        .ok_or_else(|| unknown_match(id))?;
+    let mut probe = m.clone();
+    if probe.settle(now()) {
+        return update_typed(state.store.as_ref(), id, |m| {
+            m.settle(now());
+            Ok(m.clone())
+        })
+        .await;
+    }
+    Ok(m)
+}
+
+fn require_host(m: &Match, token_hash: &str) -> Result<(), ApiError> {
+    if token_matches(token_hash, &m.host_token_hash) {
+        return Ok(());
+    }
+    if m.players
+        .iter()
+        .any(|p| token_matches(token_hash, &p.token_hash))
+    {
+        return Err(ApiError::new(Code::Forbidden, "only the host may do that"));
+    }
+    Err(ApiError::new(
+        Code::InvalidToken,
+        "that token is not valid for this match",
+    ))
+}
+
+fn require_player<'a>(
+    m: &'a Match,
+    token_hash: &str,
+    player_id: &str,
+) -> Result<&'a Player, ApiError> {
+    let me = m
+        .players
+        .iter()
+        .find(|p| token_matches(token_hash, &p.token_hash));
+    match me {
+        Some(p) if p.id == player_id => Ok(p),
+        Some(_) => Err(ApiError::new(
+            Code::Forbidden,
+            "that token belongs to another player",
+        )),
+        None if token_matches(token_hash, &m.host_token_hash) => Err(ApiError::new(
+            Code::Forbidden,
+            "the host token is not a player's token",
+        )),
+        None if m.player(player_id).is_none() => Err(ApiError::new(
+            Code::UnknownPlayer,
+            format!("no player '{player_id}' in this match"),
+        )),
+        None => Err(ApiError::new(
+            Code::InvalidToken,
+            "that token is not valid for this match",
+        )),
+    }
+}
+
+#[utoipa::path(post, path = "/match", tag = "matches", request_body = CreateBody,
+    responses((status = 201, body = Created), (status = 400, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+async fn create(state: State, body: web::Json<CreateBody>) -> Result<HttpResponse, ApiError> {
+    let name = clean_name(&body.name, "name")?;
+    let settings = body
+        .settings
+        .clone()
+        .unwrap_or_default()
+        .resolve(&state.settings.match_defaults)?;
+    let token = new_token();
+    let t = now();
+    let m = Match::new(
+        new_id("m"),
+        name,
+        state.next_seed(),
+        settings,
+        hash_token(&token),
+        t,
+    );
+    let view = m.view();
+    state.store.insert(m).await?;
+    Ok(HttpResponse::Created().json(Created {
+        m: view,
+        host_token: token,
+    }))
+}
+
+#[utoipa::path(get, path = "/match/{id}", tag = "matches", params(("id" = String, Path)),
+    responses((status = 200, body = MatchView), (status = 404, body = ProblemDoc)))]
+async fn get_match(state: State, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let m = load(&state, &path).await?;
+    Ok(HttpResponse::Ok().json(m.view()))
+}
+
+#[utoipa::path(post, path = "/match/{id}/join", tag = "matches", params(("id" = String, Path)), request_body = JoinBody,
+    responses((status = 201, body = Joined), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+async fn join(
+    state: State,
+    path: web::Path<String>,
+    body: web::Json<JoinBody>,
+) -> Result<HttpResponse, ApiError> {
+    let name = clean_name(&body.player_name, "player_name")?;
+    let token = new_token();
+    let player = Player {
+        id: new_id("p"),
+        name,
+        token_hash: hash_token(&token),
+    };
+    let id = path.into_inner();
+    let (view, pview): (MatchView, PlayerView) = update_typed(state.store.as_ref(), &id, |m| {
+        m.join(player.clone(), now())?;
+        let p = m.players.last().expect("just joined");
+        Ok((m.view(), m.player_view(p)))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(Joined {
+        m: view,
+        player: pview,
+        player_token: token,
+    }))
+}
+
+#[utoipa::path(post, path = "/match/{id}/start", tag = "matches", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = RoundView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
+async fn start(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    deal_round(state, req, path.into_inner(), true).await
+}
+
+#[utoipa::path(get, path = "/match/{id}/round/current", tag = "matches", params(("id" = String, Path)),
+    responses((status = 200, body = RoundView), (status = 304), (status = 404, body = ProblemDoc)))]
+async fn current_round(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let m = load(&state, &path).await?;
+    let round = m.current_round().ok_or_else(|| {
+        ApiError::new(
+            Code::UnknownRound,
+            "the match has no round yet: the host starts it",
+        )
+    })?;
+    let etag = format!("\"{}-{}\"", m.id, m.version);
+    let fresh = req
+        .headers()
+        .get(actix_web::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    if fresh {
+        return Ok(HttpResponse::NotModified()
+            .insert_header(("ETag", etag))
+            .finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag))
+        .json(m.round_view(round)))
+}
+
+#[utoipa::path(get, path = "/match/{id}/player/{player_id}", tag = "matches", params(("id" = String, Path), ("player_id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = PlayerResponse), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc)))]
+async fn player(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer_hash(&req)?;
+    let (id, player_id) = path.into_inner();
+    let m = load(&state, &id).await?;
+    let p = require_player(&m, &token, &player_id)?;
+    Ok(HttpResponse::Ok().json(PlayerResponse {
+        player: m.player_view(p),
+        match_status: m.status,
+    }))
+}
+
+#[utoipa::path(post, path = "/match/{id}/round/{round_id}/submit", tag = "matches", params(("id" = String, Path), ("round_id" = String, Path)), security(("bearer" = [])),
+    request_body = SubmitBody,
+    responses((status = 200, body = MoveResult), (status = 400, body = ProblemDoc), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc),
+        (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+async fn submit(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Json<SubmitBody>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer_hash(&req)?;
+    let (id, round_id) = path.into_inner();
+    let m = load(&state, &id).await?;
+    let me = m
+        .players
+        .iter()
+        .find(|p| token_matches(&token, &p.token_hash))
+        .ok_or_else(|| {
+            if token_matches(&token, &m.host_token_hash) {
+                ApiError::new(
+                    Code::Forbidden,
+                    "the host token cannot submit moves: join as a player",
+                )
+            } else {
+                ApiError::new(Code::InvalidToken, "that token is not valid for this match")
+            }
+        })?
+        .id
+        .clone();
+    if let Some(pid) = &body.player_id {
+        if *pid != me {
+            return Err(
+                ApiError::new(Code::Forbidden, "player_id does not match your token")
+                    .field("player_id"),
+            );
+        }
+    }
+    m.round(&round_id)?;
+    let mv = body.normalise();
+    // A replay of the stored move returns the stored result; another move conflicts.
+    if let Some(prev) = m.stored_move(&round_id, &me) {
+        if prev.input == mv {
+            return Ok(HttpResponse::Ok().json(&prev.result));
+        }
+        return Err(ApiError::new(
+            Code::AlreadySubmitted,
+            "you have already moved this round",
+        ));
+    }
+    let t = now();
+    let (terms, target) = m.check_move(&state.engine, &round_id, &me, &mv, t)?;
+    let result = score(&state.engine, &terms, target)?;
+    let stored: MoveResult = update_typed(state.store.as_ref(), &id, |m| {
+        m.settle(now());
+        m.record_move(&round_id, &me, mv.clone(), result.clone(), now())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(stored))
+}
+
+#[utoipa::path(post, path = "/match/{id}/round/{round_id}/resolve", tag = "matches", params(("id" = String, Path), ("round_id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ResolveView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc)))]
+async fn resolve(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer_hash(&req)?;
+    let (id, round_id) = path.into_inner();
+    let m = load(&state, &id).await?;
+    require_host(&m, &token)?;
+    m.round(&round_id)?;
+    let view: ResolveView = update_typed(state.store.as_ref(), &id, |m| {
+        m.settle(now());
+        m.resolve(&round_id, now())?;
+        let r = m.round(&round_id)?;
+        m.resolve_view(r)
+            .ok_or_else(|| ApiError::internal("a resolved round has no resolution"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(post, path = "/match/{id}/round/next", tag = "matches", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = RoundView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
+async fn next_round(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    deal_round(state, req, path.into_inner(), false).await
+}
+
+/// Deal round 1 (`starting`) or the next round, for the host. The deal searches the index and
+/// takes milliseconds (tens at the largest settings), so it runs on a blocking thread from a
+/// copy of the match, then is applied atomically; if the match changed meanwhile, deal again.
+async fn deal_round(
+    state: State,
+    req: HttpRequest,
+    id: String,
+    starting: bool,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer_hash(&req)?;
+    for _ in 0..3 {
+        let m = load(&state, &id).await?;
+        require_host(&m, &token)?;
+        m.check_deal(starting)?;
+        let engine = state.engine.clone();
+        let t = now();
+        let round = web::block(move || m.deal_next_round(&engine, t))
+            .await
+            .map_err(ApiError::internal)??;
+        let applied: Option<RoundView> = update_typed(state.store.as_ref(), &id, |m| {
+            m.settle(now());
+            if m.apply_round(round.clone(), starting, now())? {
+                let r = m.current_round().expect("just dealt");
+                Ok(Some(m.round_view(r)))
+            } else {
+                Ok(None)
+            }
+        })
+        .await?;
+        if let Some(view) = applied {
+            return Ok(HttpResponse::Ok().json(view));
+        }
+    }
+    Err(ApiError::new(
+        Code::Conflict,
+        "the match kept changing while the round was dealt: try again",
+    ))
+}

@@ -1,0 +1,65 @@
+//! `/api`, `/healthz`, `/readyz`, `/health`.
+
+use super::{now, State};
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+use std::sync::atomic::Ordering;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api", web::get().to(api))
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/health", web::get().to(readyz))
+        // Serves the document at /openapi.json and the page (vendored: no CDN) at /docs/.
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                .url("/openapi.json", super::openapi::document()),
+        )
+        .route("/docs", web::get().to(docs_redirect));
+}
+
+#[utoipa::path(get, path = "/api", tag = "meta", responses((status = 200, description = "the model and index")))]
+async fn api(state: State) -> HttpResponse {
+    let e = &state.engine;
+    let p = e.hnsw.params;
+    HttpResponse::Ok().json(json!({
+        "status": "ok",
+        "model": e.emb.name(),
+        "dim": e.emb.dim(),
+        "vocab_size": e.emb.len(),
+        "deck_size": e.deck.len(),
+        "index": {"kind": "hnsw", "m": p.m, "ef_construction": p.ef_construction, "ef_search": p.ef_search},
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, description = "the process serves")))]
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+#[utoipa::path(get, path = "/readyz", tag = "meta", responses((status = 200, description = "ready"), (status = 503, description = "degraded or shutting down")))]
+async fn readyz(state: State) -> HttpResponse {
+    let store = state.store.healthy().await;
+    let shutting_down = state.shutting_down.load(Ordering::Relaxed);
+    // The model and index are loaded before the server binds: if we answer, they are there.
+    let checks = json!({"embeddings": true, "index": true, "match_store": store});
+    let ok = store && !shutting_down;
+    let body = json!({
+        "status": if ok { "healthy" } else { "degraded" },
+        "checks": checks,
+        "shutting_down": shutting_down,
+        "timestamp": now(),
+    });
+    if ok {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header(("Location", "/docs/"))
+        .finish()
+}

@@ -1,0 +1,131 @@
+//! HTTP resources, each registering itself; thin handlers over `game/` and `store/`.
+
+pub mod matches;
+pub mod meta;
+pub mod openapi;
+pub mod words;
+
+use crate::config::Settings;
+use crate::engine::Engine;
+use crate::error::{ApiError, Code};
+use crate::store::MatchStore;
+use actix_web::{web, HttpRequest};
+use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use subtle::ConstantTimeEq;
+
+/// What every handler shares.
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    pub store: Arc<dyn MatchStore>,
+    pub settings: Settings,
+    pub shutting_down: AtomicBool,
+    pub started: Instant,
+    /// Counts matches created, to derive reproducible seeds when `RNG_SEED` is set.
+    pub match_counter: AtomicU64,
+}
+
+impl AppState {
+    /// A seed for a new match: reproducible from `RNG_SEED`, else random.
+    pub fn next_seed(&self) -> u64 {
+        let n = self.match_counter.fetch_add(1, Ordering::Relaxed);
+        match self.settings.rng_seed {
+            Some(s) => s ^ (n + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            None => rand::random(),
+        }
+    }
+}
+
+pub type State = web::Data<AppState>;
+
+/// Seconds since the epoch.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// A fresh bearer token: 32 bytes from the OS-seeded CSPRNG, hex.
+pub fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    hex::encode(bytes)
+}
+
+/// A short random id.
+pub fn new_id(prefix: &str) -> String {
+    let bytes: [u8; 8] = rand::random();
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+/// How tokens are stored: sha256, hex.
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Compare a presented token with a stored hash in constant time.
+pub fn token_matches(token_hash: &str, stored: &str) -> bool {
+    token_hash.len() == stored.len() && bool::from(token_hash.as_bytes().ct_eq(stored.as_bytes()))
+}
+
+/// The hash of the request's bearer token; 401 `missing_token` without one.
+pub fn bearer_hash(req: &HttpRequest) -> Result<String, ApiError> {
+    let raw = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let token = raw
+        .strip_prefix("Bearer ")
+        .or_else(|| raw.strip_prefix("bearer "))
+        .map(str::trim)
+        .unwrap_or("");
+    if token.is_empty() {
+        return Err(ApiError::new(
+            Code::MissingToken,
+            "send your token as 'Authorization: Bearer <token>'",
+        ));
+    }
+    Ok(hash_token(token))
+}
+
+/// JSON bodies: malformed → 400 `bad_request`, too large → 413 `payload_too_large`.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _req| {
+            use actix_web::error::JsonPayloadError;
+            let e = match &err {
+                JsonPayloadError::Overflow { limit }
+                | JsonPayloadError::OverflowKnownLength { limit, .. } => ApiError::new(
+                    Code::PayloadTooLarge,
+                    format!("the body is larger than {limit} bytes"),
+                ),
+                JsonPayloadError::ContentType => ApiError::new(
+                    Code::BadRequest,
+                    "the body must be JSON (Content-Type: application/json)",
+                ),
+                other => ApiError::new(Code::BadRequest, format!("malformed JSON: {other}")),
+            };
+            e.into()
+        })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default()
+        .error_handler(|err, _| ApiError::new(Code::BadRequest, err.to_string()).into())
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|err, _| ApiError::new(Code::BadRequest, err.to_string()).into())
+}
+
+/// Register every resource.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    meta::configure(cfg);
+    matches::configure(cfg);
+    words::configure(cfg);
+}

@@ -1,0 +1,113 @@
+//! `Application::build(settings)`: the server on a bound listener (tests bind port 0), the
+//! snapshot timer, and graceful shutdown.
+
+use crate::config::Settings;
+use crate::engine::Engine;
+use crate::error::{ApiError, Code};
+use crate::routes::{self, AppState};
+use crate::store::memory::{MemoryStore, Restored};
+use crate::store::MatchStore;
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: web::Data<AppState>,
+    pub restored: Restored,
+}
+
+impl Application {
+    /// Load the engine, restore the store and bind `settings.bind:settings.port`.
+    pub fn build(settings: Settings) -> anyhow::Result<Application> {
+        let engine = Arc::new(Engine::load(&settings.engine)?);
+        Self::build_with_engine(settings, engine)
+    }
+
+    /// Build around an already loaded engine (tests share one per binary).
+    pub fn build_with_engine(
+        settings: Settings,
+        engine: Arc<Engine>,
+    ) -> anyhow::Result<Application> {
+        let (store, restored) = MemoryStore::restore(settings.snapshot_path.clone());
+        let store = Arc::new(store);
+        let listener = TcpListener::bind((settings.bind.as_str(), settings.port))
+            .map_err(|e| anyhow::anyhow!("cannot bind {}:{}: {e}", settings.bind, settings.port))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            engine,
+            store: store.clone() as Arc<dyn MatchStore>,
+            settings: settings.clone(),
+            shutting_down: AtomicBool::new(false),
+            started: Instant::now(),
+            match_counter: AtomicU64::new(0),
+        });
+        let limit = settings.json_limit_bytes;
+        let data = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(routes::json_config(limit))
+                .app_data(routes::path_config())
+                .app_data(routes::query_config())
+                .configure(routes::configure)
+                .default_service(web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(ApiError::new(
+                        Code::NotFound,
+                        "no such route",
+                    ))
+                }))
+        })
+        .listen(listener)?
+        .shutdown_timeout(30)
+        .run();
+
+        // The snapshot: every interval, and once more when the server stops.
+        if settings.snapshot_path.is_some() {
+            let every = Duration::from_secs(settings.snapshot_interval_secs);
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    let s = store.clone();
+                    match tokio::task::spawn_blocking(move || s.write_snapshot()).await {
+                        Ok(Ok(n)) => tracing::debug!(matches = n, "snapshot written"),
+                        Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "snapshot failed"),
+                        Err(e) => tracing::error!(error = %e, "snapshot task failed"),
+                    }
+                }
+            });
+        }
+        Ok(Application {
+            port,
+            server,
+            state,
+            restored,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serve until stopped (SIGINT/SIGTERM stop the server gracefully: in-flight requests
+    /// finish); then the snapshot is flushed.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        self.server.await?;
+        state
+            .shutting_down
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        match state.store.flush().await {
+            Ok(()) => tracing::info!("match snapshot flushed"),
+            Err(e) => tracing::error!(error = %e, "final snapshot failed"),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,189 @@
+//! The embedded default: matches in memory, one lock per match, written to a snapshot file
+//! every 60 s and at shutdown, restored at startup. A snapshot that cannot be read is reported
+//! and set aside (renamed), never silently dropped.
+
+use super::{BoxFuture, MatchStore, Mutation};
+use crate::error::{ApiError, Code};
+use crate::game::matches::Match;
+use anyhow::Context;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+#[derive(Default)]
+pub struct MemoryStore {
+    matches: RwLock<HashMap<String, Arc<Mutex<Match>>>>,
+    snapshot: Option<PathBuf>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Snapshot {
+    version: u32,
+    matches: Vec<Match>,
+}
+
+const SNAPSHOT_VERSION: u32 = 1;
+
+/// What restoring a snapshot found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Restored {
+    NoSnapshot,
+    Matches(usize),
+    /// The snapshot could not be read; it was moved to the given path.
+    SetAside {
+        error: String,
+        moved_to: PathBuf,
+    },
+}
+
+impl MemoryStore {
+    pub fn new(snapshot: Option<PathBuf>) -> MemoryStore {
+        MemoryStore {
+            matches: RwLock::new(HashMap::new()),
+            snapshot,
+        }
+    }
+
+    /// A store restored from its snapshot file (if any).
+    pub fn restore(snapshot: Option<PathBuf>) -> (MemoryStore, Restored) {
+        let store = MemoryStore::new(snapshot.clone());
+        let Some(path) = snapshot else {
+            return (store, Restored::NoSnapshot);
+        };
+        if !path.exists() {
+            return (store, Restored::NoSnapshot);
+        }
+        match read_snapshot(&path) {
+            Ok(matches) => {
+                let n = matches.len();
+                let mut map = store.matches.write().expect("fresh lock");
+                for m in matches {
+                    map.insert(m.id.clone(), Arc::new(Mutex::new(m)));
+                }
+                drop(map);
+                (store, Restored::Matches(n))
+            }
+            Err(e) => {
+                let stamp = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                let moved_to = path.with_extension(format!("corrupt-{stamp}"));
+                let error = format!("{e:#}");
+                if let Err(mv) = std::fs::rename(&path, &moved_to) {
+                    tracing::error!(error = %mv, "cannot set the corrupt snapshot aside");
+                }
+                tracing::error!(path = %path.display(), moved_to = %moved_to.display(), error = %error,
+                    "match snapshot unreadable: set aside, starting empty");
+                (store, Restored::SetAside { error, moved_to })
+            }
+        }
+    }
+
+    fn entry(&self, id: &str) -> Option<Arc<Mutex<Match>>> {
+        self.matches.read().ok()?.get(id).cloned()
+    }
+
+    /// Write every match to the snapshot file (atomically: a temporary file, then a rename).
+    pub fn write_snapshot(&self) -> anyhow::Result<usize> {
+        let Some(path) = &self.snapshot else {
+            return Ok(0);
+        };
+        let entries: Vec<Arc<Mutex<Match>>> = self
+            .matches
+            .read()
+            .map_err(|_| anyhow::anyhow!("store lock poisoned"))?
+            .values()
+            .cloned()
+            .collect();
+        let matches: Vec<Match> = entries
+            .iter()
+            .filter_map(|e| e.lock().ok().map(|m| m.clone()))
+            .collect();
+        let n = matches.len();
+        let body = serde_json::to_vec(&Snapshot {
+            version: SNAPSHOT_VERSION,
+            matches,
+        })?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, body).with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, path)
+            .with_context(|| format!("cannot rename to {}", path.display()))?;
+        Ok(n)
+    }
+}
+
+fn read_snapshot(path: &Path) -> anyhow::Result<Vec<Match>> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let snap: Snapshot = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a match snapshot", path.display()))?;
+    if snap.version != SNAPSHOT_VERSION {
+        anyhow::bail!(
+            "{}: snapshot version {} (this build reads {SNAPSHOT_VERSION})",
+            path.display(),
+            snap.version
+        );
+    }
+    Ok(snap.matches)
+}
+
+fn poisoned() -> ApiError {
+    ApiError::internal("a match lock was poisoned")
+}
+
+impl MatchStore for MemoryStore {
+    fn insert(&self, m: Match) -> BoxFuture<'_, Result<(), ApiError>> {
+        Box::pin(async move {
+            let mut map = self.matches.write().map_err(|_| poisoned())?;
+            map.insert(m.id.clone(), Arc::new(Mutex::new(m)));
+            Ok(())
+        })
+    }
+
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Match>, ApiError>> {
+        Box::pin(async move {
+            match self.entry(id) {
+                None => Ok(None),
+                Some(e) => Ok(Some(e.lock().map_err(|_| poisoned())?.clone())),
+            }
+        })
+    }
+
+    fn update<'a>(
+        &'a self,
+        id: &'a str,
+        mut f: Mutation<'a>,
+    ) -> BoxFuture<'a, Result<serde_json::Value, ApiError>> {
+        Box::pin(async move {
+            let entry = self
+                .entry(id)
+                .ok_or_else(|| ApiError::new(Code::UnknownMatch, format!("no match '{id}'")))?;
+            let mut guard = entry.lock().map_err(|_| poisoned())?;
+            // Work on a copy: an error leaves the stored match untouched.
+            let mut copy = guard.clone();
+            let out = f(&mut copy)?;
+            *guard = copy;
+            Ok(out)
+        })
+    }
+
+    fn healthy(&self) -> BoxFuture<'_, bool> {
+        Box::pin(async move { self.matches.read().is_ok() })
+    }
+
+    fn count(&self) -> BoxFuture<'_, usize> {
+        Box::pin(async move { self.matches.read().map(|m| m.len()).unwrap_or(0) })
+    }
+
+    fn flush(&self) -> BoxFuture<'_, Result<(), ApiError>> {
+        Box::pin(async move {
+            self.write_snapshot()
+                .map(|_| ())
+                .map_err(ApiError::internal)
+        })
+    }
+}

@@ -1,0 +1,184 @@
+//! `spawn_app` and typed helpers. One engine (model + index) is loaded per test binary and
+//! shared by every app the tests spawn.
+
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use word_bocce::config::{EngineSettings, Settings, DEFAULT_INDEX_CACHE_DIR, DEFAULT_MODEL_PATH};
+use word_bocce::engine::Engine;
+use word_bocce::startup::Application;
+
+pub fn crate_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+pub fn engine() -> Arc<Engine> {
+    static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            let cache_dir = std::env::var_os("INDEX_CACHE_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| crate_path(DEFAULT_INDEX_CACHE_DIR));
+            let settings = EngineSettings {
+                model_path: crate_path(DEFAULT_MODEL_PATH),
+                index_cache_dir: Some(cache_dir),
+                ..EngineSettings::default()
+            };
+            Arc::new(Engine::load(&settings).expect("the committed model loads"))
+        })
+        .clone()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub app: Arc<word_bocce::routes::AppState>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// Settings for a test app: port 0, seeded deals, no snapshot unless asked.
+pub fn test_settings() -> Settings {
+    let mut s = Settings::from_lookup(&|_| None).expect("defaults are valid");
+    s.port = 0;
+    s.rng_seed = Some(7);
+    s.snapshot_path = None;
+    s
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(test_settings(), None).await
+}
+
+pub async fn spawn_with(settings: Settings, dir: Option<tempfile::TempDir>) -> TestApp {
+    let engine = engine();
+    let app = Application::build_with_engine(settings, engine).expect("the app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone().into_inner();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: Client::new(),
+        app: state,
+        _dir: dir,
+    }
+}
+
+/// A created match, its host token and players (token, id).
+pub struct Lobby {
+    pub id: String,
+    pub host: String,
+    pub players: Vec<(String, String)>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut r = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut r = self.client.get(self.url(path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("request sent")
+    }
+
+    pub async fn create_match(&self, settings: Value) -> (String, String) {
+        let r = self
+            .post(
+                "/match",
+                None,
+                &json!({"name": "Friday game", "settings": settings}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let v: Value = r.json().await.unwrap();
+        (
+            v["match"]["id"].as_str().unwrap().to_string(),
+            v["host_token"].as_str().unwrap().to_string(),
+        )
+    }
+
+    pub async fn join(&self, id: &str, name: &str) -> (String, String) {
+        let r = self
+            .post(
+                &format!("/match/{id}/join"),
+                None,
+                &json!({"player_name": name}),
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
+        let v: Value = r.json().await.unwrap();
+        (
+            v["player_token"].as_str().unwrap().to_string(),
+            v["player"]["id"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// A match with `n` players, started.
+    pub async fn started(&self, n: usize, settings: Value) -> (Lobby, Value) {
+        let (id, host) = self.create_match(settings).await;
+        let mut players = Vec::new();
+        for i in 0..n {
+            players.push(self.join(&id, &format!("Player {i}")).await);
+        }
+        let r = self
+            .post(&format!("/match/{id}/start"), Some(&host), &json!({}))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let round: Value = r.json().await.unwrap();
+        (Lobby { id, host, players }, round)
+    }
+
+    pub async fn hand(&self, id: &str, token: &str, pid: &str) -> Vec<(String, String)> {
+        let r = self
+            .get(&format!("/match/{id}/player/{pid}"), Some(token))
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.unwrap();
+        v["player"]["private_cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["token"].as_str().unwrap().to_string(),
+                    c["type"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Assert a problem document with this status and code; returns it.
+pub async fn assert_problem(r: Response, status: u16, code: &str) -> Value {
+    assert_eq!(r.status().as_u16(), status, "expected {status} {code}");
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(ct, "application/problem+json");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["code"], code, "{v}");
+    assert_eq!(v["status"], status);
+    assert_eq!(v["type"], format!("/errors/{code}"));
+    assert!(v["title"].is_string() && v["detail"].is_string());
+    v
+}

@@ -1,0 +1,5 @@
+//! The HTTP API, end to end: a real server on a random port, driven with reqwest.
+mod helpers;
+mod matches;
+mod meta;
+mod words;

@@ -1,0 +1,102 @@
+use crate::helpers::{assert_problem, spawn_app};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn api_describes_the_model_and_index() {
+    let app = spawn_app().await;
+    let v: Value = app.get("/api", None).await.json().await.unwrap();
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["model"], "glove-6B-50d-100k");
+    assert_eq!(v["dim"], 50);
+    assert_eq!(v["vocab_size"], 100_000);
+    assert_eq!(v["deck_size"], 10_000);
+    assert_eq!(v["index"]["kind"], "hnsw");
+    assert_eq!(v["index"]["m"], 16);
+}
+
+#[tokio::test]
+async fn liveness_and_readiness() {
+    let app = spawn_app().await;
+    let r = app.get("/healthz", None).await;
+    assert_eq!(r.status(), 200);
+    for path in ["/readyz", "/health"] {
+        let r = app.get(path, None).await;
+        assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["status"], "healthy");
+        assert_eq!(v["checks"]["match_store"], true);
+        assert!(v["timestamp"].as_u64().unwrap() > 1_700_000_000);
+    }
+    app.app
+        .shutting_down
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    let r = app.get("/readyz", None).await;
+    assert_eq!(r.status(), 503);
+}
+
+#[tokio::test]
+async fn unknown_routes_malformed_and_oversized_bodies_are_problems() {
+    let app = spawn_app().await;
+    assert_problem(app.get("/nope", None).await, 404, "not_found").await;
+    let r = app
+        .client
+        .post(app.url("/match"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 400, "bad_request").await;
+    let r = app.post("/match", None, &json!({"name": 5})).await;
+    assert_problem(r, 400, "bad_request").await;
+    let big = "x".repeat(20 * 1024);
+    let r = app.post("/match", None, &json!({"name": big})).await;
+    assert_problem(r, 413, "payload_too_large").await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route_and_the_docs_page_works_offline() {
+    let app = spawn_app().await;
+    let doc: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api", "get"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/match", "post"),
+        ("/match/{id}", "get"),
+        ("/match/{id}/join", "post"),
+        ("/match/{id}/start", "post"),
+        ("/match/{id}/round/current", "get"),
+        ("/match/{id}/player/{player_id}", "get"),
+        ("/match/{id}/round/{round_id}/submit", "post"),
+        ("/match/{id}/round/{round_id}/resolve", "post"),
+        ("/match/{id}/round/next", "post"),
+        ("/analogy", "post"),
+        ("/test/analogies", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing"
+        );
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for s in [
+        "MatchView",
+        "RoundView",
+        "MoveResult",
+        "SubmitBody",
+        "Problem",
+    ] {
+        assert!(schemas.contains_key(s), "schema {s} missing");
+    }
+    let page = app.get("/docs/", None).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger"), "{html}");
+    assert!(
+        !html.contains("https://"),
+        "the docs page must not load from a CDN"
+    );
+}
