@@ -91,6 +91,82 @@ impl EngineSettings {
     }
 }
 
+/// An IP network (`10.0.0.0/8`, `::1`, `192.168.1.7/32`) for `TRUSTED_PROXIES`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr::*;
+        let (a, b, bits): (u128, u128, u8) = match (self.addr, ip) {
+            (V4(n), V4(x)) => (u32::from(n) as u128, u32::from(x) as u128, 32),
+            (V6(n), V6(x)) => (u128::from(n), u128::from(x), 128),
+            (V4(n), V6(x)) => match x.to_ipv4_mapped() {
+                Some(x) => (u32::from(n) as u128, u32::from(x) as u128, 32),
+                None => return false,
+            },
+            (V6(_), V4(_)) => return false,
+        };
+        let shift = bits - self.prefix;
+        shift >= bits || (a >> shift) == (b >> shift)
+    }
+}
+
+impl std::str::FromStr for IpNet {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<IpNet, String> {
+        let (ip, prefix) = match s.split_once('/') {
+            Some((ip, p)) => (ip, Some(p)),
+            None => (s, None),
+        };
+        let addr: std::net::IpAddr = ip
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{s}' is not an IP address or network"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("'{s}': bad prefix length"))?,
+        };
+        Ok(IpNet { addr, prefix })
+    }
+}
+
+/// Requests per minute per client for each route class (API.md "Rate limits").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    pub enabled: bool,
+    pub match_create: u32,
+    pub join: u32,
+    pub submit: u32,
+    pub solve: u32,
+    pub visualize: u32,
+    pub default: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            enabled: true,
+            match_create: 5,
+            join: 20,
+            submit: 30,
+            solve: 20,
+            visualize: 10,
+            default: 300,
+        }
+    }
+}
+
 /// Everything the service needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -106,6 +182,11 @@ pub struct Settings {
     pub snapshot_interval_secs: u64,
     /// Largest JSON body accepted.
     pub json_limit_bytes: usize,
+    pub rate_limits: RateLimits,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Origins allowed cross-origin (CORS); none by default.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Settings {
@@ -161,7 +242,58 @@ impl Settings {
             snapshot_path,
             snapshot_interval_secs: parse_var(get, "SNAPSHOT_INTERVAL_SECS", 60u64)?,
             json_limit_bytes: parse_var(get, "JSON_LIMIT_BYTES", 16 * 1024usize)?,
+            rate_limits: {
+                let d = RateLimits::default();
+                RateLimits {
+                    enabled: parse_var(get, "RATE_LIMIT_ENABLED", true)?,
+                    match_create: parse_var(
+                        get,
+                        "RATE_LIMIT_MATCH_CREATE_PER_MIN",
+                        d.match_create,
+                    )?,
+                    join: parse_var(get, "RATE_LIMIT_JOIN_PER_MIN", d.join)?,
+                    submit: parse_var(get, "RATE_LIMIT_SUBMIT_PER_MIN", d.submit)?,
+                    solve: parse_var(get, "RATE_LIMIT_SOLVE_PER_MIN", d.solve)?,
+                    visualize: parse_var(get, "RATE_LIMIT_VISUALIZE_PER_MIN", d.visualize)?,
+                    default: parse_var(get, "RATE_LIMIT_DEFAULT_PER_MIN", d.default)?,
+                }
+            },
+            trusted_proxies: match get("TRUSTED_PROXIES") {
+                None => Vec::new(),
+                Some(v) => v
+                    .split(',')
+                    .filter(|x| !x.trim().is_empty())
+                    .map(|x| x.parse::<IpNet>())
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?,
+            },
+            allowed_origins: get("ALLOWED_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().to_string())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
         };
+        let l = &s.rate_limits;
+        for (name, v) in [
+            ("RATE_LIMIT_MATCH_CREATE_PER_MIN", l.match_create),
+            ("RATE_LIMIT_JOIN_PER_MIN", l.join),
+            ("RATE_LIMIT_SUBMIT_PER_MIN", l.submit),
+            ("RATE_LIMIT_SOLVE_PER_MIN", l.solve),
+            ("RATE_LIMIT_VISUALIZE_PER_MIN", l.visualize),
+            ("RATE_LIMIT_DEFAULT_PER_MIN", l.default),
+        ] {
+            if !(1..=1_000_000).contains(&v) {
+                bail!("{name} must be between 1 and 1000000, got {v}");
+            }
+        }
+        for o in &s.allowed_origins {
+            if !(o.starts_with("http://") || o.starts_with("https://")) || o.ends_with('/') {
+                bail!("ALLOWED_ORIGINS: '{o}' is not an origin like https://example.org");
+            }
+        }
         if s.bind.parse::<std::net::IpAddr>().is_err() {
             bail!("BIND={:?} is not an IP address", s.bind);
         }
@@ -221,6 +353,32 @@ mod tests {
             Settings::from_lookup(&|k| (k == "DIFFICULTY").then(|| "brutal".into())).unwrap_err()
         );
         assert!(e.contains("DIFFICULTY"), "{e}");
+    }
+
+    #[test]
+    fn networks_contain_what_they_should() {
+        let n: IpNet = "10.0.0.0/8".parse().unwrap();
+        assert!(n.contains("10.200.1.1".parse().unwrap()));
+        assert!(!n.contains("11.0.0.1".parse().unwrap()));
+        let one: IpNet = "127.0.0.1".parse().unwrap();
+        assert!(one.contains("127.0.0.1".parse().unwrap()));
+        assert!(!one.contains("127.0.0.2".parse().unwrap()));
+        assert!(one.contains("::ffff:127.0.0.1".parse().unwrap()));
+        let all: IpNet = "0.0.0.0/0".parse().unwrap();
+        assert!(all.contains("8.8.8.8".parse().unwrap()));
+        assert!("10.0.0.0/33".parse::<IpNet>().is_err());
+        let e = format!(
+            "{:#}",
+            Settings::from_lookup(&|k| (k == "TRUSTED_PROXIES").then(|| "nope".into()))
+                .unwrap_err()
+        );
+        assert!(e.contains("TRUSTED_PROXIES"), "{e}");
+        let e = format!(
+            "{:#}",
+            Settings::from_lookup(&|k| (k == "ALLOWED_ORIGINS").then(|| "example.org".into()))
+                .unwrap_err()
+        );
+        assert!(e.contains("ALLOWED_ORIGINS"), "{e}");
     }
 
     #[test]

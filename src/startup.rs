@@ -48,13 +48,22 @@ impl Application {
         });
         let limit = settings.json_limit_bytes;
         let data = state.clone();
+        let limits = routes::Limits::from_settings(&settings);
+        let origins = settings.allowed_origins.clone();
         let server = HttpServer::new(move || {
+            let cors = routes::cors(&origins);
             App::new()
                 .app_data(data.clone())
                 .app_data(routes::json_config(limit))
                 .app_data(routes::path_config())
                 .app_data(routes::query_config())
-                .configure(routes::configure)
+                .configure(|cfg| routes::configure(cfg, &limits))
+                .wrap(limits.class(routes::limits::Class::Default))
+                .wrap(actix_web::middleware::Condition::new(
+                    cors.is_some(),
+                    cors.unwrap_or_default(),
+                ))
+                .wrap(routes::security_headers())
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::new(
                         Code::NotFound,
@@ -63,6 +72,10 @@ impl Application {
                 }))
         })
         .listen(listener)?
+        .client_request_timeout(Duration::from_secs(10))
+        .client_disconnect_timeout(Duration::from_secs(5))
+        .keep_alive(Duration::from_secs(30))
+        .max_connections(10_000)
         .shutdown_timeout(30)
         .run();
 

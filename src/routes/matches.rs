@@ -1,6 +1,7 @@
 //! The match contract (API.md "Matches").
 
-use super::{bearer_hash, hash_token, new_id, new_token, now, token_matches, State};
+use super::limits::Class;
+use super::{bearer_hash, hash_token, new_id, new_token, now, token_matches, Limits, State};
 use crate::error::{ApiError, Code, ProblemDoc};
 use crate::game::matches::{
     clean_name, score, Match, MatchStatus, MatchView, MoveInput, MoveResult, Player, PlayerView,
@@ -10,22 +11,31 @@ use crate::store::update_typed;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/match", web::post().to(create))
-        .route("/match/{id}", web::get().to(get_match))
-        .route("/match/{id}/join", web::post().to(join))
-        .route("/match/{id}/start", web::post().to(start))
-        .route("/match/{id}/round/current", web::get().to(current_round))
-        .route("/match/{id}/round/next", web::post().to(next_round))
-        .route(
-            "/match/{id}/round/{round_id}/submit",
-            web::post().to(submit),
-        )
-        .route(
-            "/match/{id}/round/{round_id}/resolve",
-            web::post().to(resolve),
-        )
-        .route("/match/{id}/player/{player_id}", web::get().to(player));
+pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
+    cfg.service(
+        web::resource("/match")
+            .route(web::post().to(create))
+            .wrap(limits.class(Class::MatchCreate)),
+    )
+    .route("/match/{id}", web::get().to(get_match))
+    .service(
+        web::resource("/match/{id}/join")
+            .route(web::post().to(join))
+            .wrap(limits.class(Class::Join)),
+    )
+    .route("/match/{id}/start", web::post().to(start))
+    .route("/match/{id}/round/current", web::get().to(current_round))
+    .route("/match/{id}/round/next", web::post().to(next_round))
+    .service(
+        web::resource("/match/{id}/round/{round_id}/submit")
+            .route(web::post().to(submit))
+            .wrap(limits.class(Class::Submit)),
+    )
+    .route(
+        "/match/{id}/round/{round_id}/resolve",
+        web::post().to(resolve),
+    )
+    .route("/match/{id}/player/{player_id}", web::get().to(player));
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -1,5 +1,6 @@
 //! HTTP resources, each registering itself; thin handlers over `game/` and `store/`.
 
+pub mod limits;
 pub mod matches;
 pub mod meta;
 pub mod openapi;
@@ -123,9 +124,80 @@ pub fn query_config() -> web::QueryConfig {
         .error_handler(|err, _| ApiError::new(Code::BadRequest, err.to_string()).into())
 }
 
+/// What the resources need to wrap themselves in their rate limits.
+#[derive(Clone)]
+pub struct Limits {
+    pub limits: crate::config::RateLimits,
+    pub trusted: Arc<Vec<crate::config::IpNet>>,
+}
+
+pub type Limited = actix_web::middleware::Condition<
+    actix_governor::Governor<
+        limits::ClientIp,
+        actix_governor::governor::middleware::NoOpMiddleware<
+            actix_governor::governor::clock::QuantaInstant,
+        >,
+    >,
+>;
+
+impl Limits {
+    pub fn from_settings(s: &Settings) -> Limits {
+        Limits {
+            limits: s.rate_limits,
+            trusted: Arc::new(s.trusted_proxies.clone()),
+        }
+    }
+
+    /// The rate-limit middleware of a route class (a no-op when limits are off).
+    pub fn class(&self, class: limits::Class) -> Limited {
+        actix_web::middleware::Condition::new(
+            self.limits.enabled,
+            limits::governor(&self.limits, &self.trusted, class),
+        )
+    }
+}
+
 /// Register every resource.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     meta::configure(cfg);
-    matches::configure(cfg);
-    words::configure(cfg);
+    matches::configure(cfg, limits);
+    words::configure(cfg, limits);
+}
+
+/// Headers on every response. The page and its assets are same-origin files, so scripts and
+/// styles come from 'self' only (no inline code); nothing may frame us.
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+             frame-ancestors 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+}
+
+/// CORS for the configured origins; `None` (no CORS headers at all, so browsers keep
+/// cross-origin pages out) when there are none.
+pub fn cors(origins: &[String]) -> Option<actix_cors::Cors> {
+    if origins.is_empty() {
+        return None;
+    }
+    let cors = origins
+        .iter()
+        .fold(actix_cors::Cors::default(), |c, o| c.allowed_origin(o))
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            actix_web::http::header::AUTHORIZATION,
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::IF_NONE_MATCH,
+        ])
+        .allowed_header("Idempotency-Key")
+        .allowed_header("Last-Event-ID")
+        .expose_headers(["ETag", "Retry-After", "RateLimit", "RateLimit-Policy"])
+        .max_age(3600);
+    Some(cors)
 }

@@ -1,6 +1,7 @@
 //! `POST /analogy` and `GET /test/analogies` (API.md "Words").
 
-use super::State;
+use super::limits::Class;
+use super::{Limits, State};
 use crate::embeddings::WordId;
 use crate::engine::Engine;
 use crate::error::{ApiError, Code, ProblemDoc};
@@ -10,9 +11,13 @@ use crate::scoring::{ball, Term};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/analogy", web::post().to(analogy))
-        .route("/test/analogies", web::get().to(test_analogies));
+pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
+    cfg.service(
+        web::resource("/analogy")
+            .route(web::post().to(analogy))
+            .wrap(limits.class(Class::Visualize)),
+    )
+    .route("/test/analogies", web::get().to(test_analogies));
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

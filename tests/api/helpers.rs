@@ -44,6 +44,8 @@ pub fn test_settings() -> Settings {
     s.port = 0;
     s.rng_seed = Some(7);
     s.snapshot_path = None;
+    // Tests hammer one address; the rate-limit tests switch limits back on.
+    s.rate_limits.enabled = false;
     s
 }
 

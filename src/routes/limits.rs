@@ -1,0 +1,194 @@
+//! Per-client rate limits (actix-governor), one quota per route class, keyed by the client IP:
+//! the peer address, or the `X-Forwarded-For` client only when the peer is a trusted proxy.
+
+use crate::config::{IpNet, RateLimits};
+use crate::error::{ApiError, Code};
+use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
+use actix_governor::governor::middleware::NoOpMiddleware;
+use actix_governor::governor::NotUntil;
+use actix_governor::{Governor, GovernorConfigBuilder, KeyExtractor};
+use actix_web::dev::ServiceRequest;
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The route classes of API.md's "Rate limits".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    MatchCreate,
+    Join,
+    Submit,
+    Solve,
+    Visualize,
+    Default,
+}
+
+impl Class {
+    pub fn per_minute(self, l: &RateLimits) -> u32 {
+        match self {
+            Class::MatchCreate => l.match_create,
+            Class::Join => l.join,
+            Class::Submit => l.submit,
+            Class::Solve => l.solve,
+            Class::Visualize => l.visualize,
+            Class::Default => l.default,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Class::MatchCreate => "match creation",
+            Class::Join => "joins",
+            Class::Submit => "move submission",
+            Class::Solve => "puzzle solves",
+            Class::Visualize => "visualisation and analogy",
+            Class::Default => "requests",
+        }
+    }
+}
+
+/// The client's address as far as we can trust it.
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted.iter().any(|n| n.contains(peer)) {
+        return Some(peer);
+    }
+    // Walk X-Forwarded-For from the right: the first address that is not one of our proxies
+    // is the client (anything left of it was written by the client and proves nothing).
+    let mut client = peer;
+    if let Some(xff) = forwarded_for {
+        for hop in xff.rsplit(',') {
+            match hop.trim().parse::<IpAddr>() {
+                Ok(ip) => {
+                    client = ip;
+                    if !trusted.iter().any(|n| n.contains(ip)) {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    Some(client)
+}
+
+#[derive(Clone)]
+pub struct ClientIp {
+    trusted: Arc<Vec<IpNet>>,
+    per_minute: u32,
+    class: Class,
+}
+
+impl KeyExtractor for ClientIp {
+    type Key = IpAddr;
+    type KeyExtractionError = ApiError;
+
+    fn extract(&self, req: &ServiceRequest) -> Result<IpAddr, ApiError> {
+        let xff = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        client_ip(req.peer_addr().map(|a| a.ip()), xff, &self.trusted)
+            .ok_or_else(|| ApiError::new(Code::BadRequest, "cannot tell the client's address"))
+    }
+
+    fn exceed_rate_limit_response(
+        &self,
+        negative: &NotUntil<QuantaInstant>,
+        _response: HttpResponseBuilder,
+    ) -> HttpResponse {
+        let wait = negative
+            .wait_time_from(DefaultClock::default().now())
+            .as_secs()
+            .max(1);
+        let e = ApiError::new(
+            Code::RateLimited,
+            format!(
+                "too many {}: {} a minute; retry in {wait} s",
+                self.class.name(),
+                self.per_minute
+            ),
+        )
+        .retry_after(wait);
+        let mut res = e.error_response();
+        let h = res.headers_mut();
+        let limit = self.per_minute;
+        if let Ok(v) = format!("limit={limit}, remaining=0, reset={wait}").parse() {
+            h.insert(
+                actix_web::http::header::HeaderName::from_static("ratelimit"),
+                v,
+            );
+        }
+        if let Ok(v) = format!("{limit};w=60").parse() {
+            h.insert(
+                actix_web::http::header::HeaderName::from_static("ratelimit-policy"),
+                v,
+            );
+        }
+        res
+    }
+}
+
+/// The middleware for one class: a burst of the whole minute's quota, refilled evenly.
+pub fn governor(
+    limits: &RateLimits,
+    trusted: &Arc<Vec<IpNet>>,
+    class: Class,
+) -> Governor<ClientIp, NoOpMiddleware<QuantaInstant>> {
+    let per_minute = class.per_minute(limits).max(1);
+    let config = GovernorConfigBuilder::default()
+        .period(Duration::from_millis(60_000 / per_minute as u64))
+        .burst_size(per_minute)
+        .key_extractor(ClientIp {
+            trusted: trusted.clone(),
+            per_minute,
+            class,
+        })
+        .finish()
+        .expect("a non-zero period and burst");
+    Governor::new(&config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nets(s: &[&str]) -> Vec<IpNet> {
+        s.iter().map(|x| x.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let none: Vec<IpNet> = vec![];
+        // Untrusted peer: its X-Forwarded-For is ignored.
+        assert_eq!(
+            client_ip(Some(ip("203.0.113.9")), Some("1.2.3.4"), &none),
+            Some(ip("203.0.113.9"))
+        );
+        let proxies = nets(&["10.0.0.0/8", "127.0.0.1"]);
+        assert_eq!(
+            client_ip(Some(ip("10.1.2.3")), Some("198.51.100.7"), &proxies),
+            Some(ip("198.51.100.7"))
+        );
+        // A client-written spoof left of the real client is skipped.
+        assert_eq!(
+            client_ip(
+                Some(ip("127.0.0.1")),
+                Some("6.6.6.6, 198.51.100.7, 10.0.0.2"),
+                &proxies
+            ),
+            Some(ip("198.51.100.7"))
+        );
+        // No header from a trusted proxy: the proxy itself.
+        assert_eq!(
+            client_ip(Some(ip("10.1.2.3")), None, &proxies),
+            Some(ip("10.1.2.3"))
+        );
+    }
+}

@@ -1,0 +1,141 @@
+//! Rate limits, security headers and CORS.
+use crate::helpers::{assert_problem, spawn_with, test_settings};
+use serde_json::json;
+
+async fn create(app: &crate::helpers::TestApp, xff: Option<&str>) -> reqwest::Response {
+    let mut r = app
+        .client
+        .post(app.url("/match"))
+        .json(&json!({"name": "game"}));
+    if let Some(x) = xff {
+        r = r.header("x-forwarded-for", x);
+    }
+    r.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_sixth_match_creation_in_a_minute_is_429_with_headers() {
+    let mut s = test_settings();
+    s.rate_limits.enabled = true;
+    let app = spawn_with(s, None).await;
+    for _ in 0..5 {
+        assert_eq!(create(&app, None).await.status(), 201);
+    }
+    let r = create(&app, None).await;
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    assert!(r.headers()["ratelimit"]
+        .to_str()
+        .unwrap()
+        .contains("remaining=0"));
+    assert_eq!(r.headers()["ratelimit-policy"].to_str().unwrap(), "5;w=60");
+    assert_problem(r, 429, "rate_limited").await;
+    // Other classes keep their own quota.
+    assert_eq!(app.get("/api", None).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_spoofed_forwarded_for_from_an_untrusted_peer_does_not_change_the_key() {
+    let mut s = test_settings();
+    s.rate_limits.enabled = true;
+    let app = spawn_with(s, None).await;
+    for i in 0..5 {
+        assert_eq!(
+            create(&app, Some(&format!("198.51.100.{i}")))
+                .await
+                .status(),
+            201
+        );
+    }
+    assert_eq!(create(&app, Some("198.51.100.99")).await.status(), 429);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_quota() {
+    let mut s = test_settings();
+    s.rate_limits.enabled = true;
+    s.trusted_proxies = vec!["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()];
+    let app = spawn_with(s, None).await;
+    for _ in 0..5 {
+        assert_eq!(create(&app, Some("198.51.100.1")).await.status(), 201);
+    }
+    assert_eq!(create(&app, Some("198.51.100.1")).await.status(), 429);
+    assert_eq!(
+        create(&app, Some("198.51.100.2")).await.status(),
+        201,
+        "another client behind the proxy"
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_with(test_settings(), None).await;
+    for r in [
+        app.get("/api", None).await,
+        app.get("/nope", None).await,
+        create(&app, None).await,
+    ] {
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+    }
+}
+
+#[tokio::test]
+async fn cross_origin_is_refused_by_default_and_allowed_when_configured() {
+    let app = spawn_with(test_settings(), None).await;
+    let r = app
+        .client
+        .get(app.url("/api"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    let mut s = test_settings();
+    s.allowed_origins = vec!["https://play.example".into()];
+    let app = spawn_with(s, None).await;
+    let r = app
+        .client
+        .get(app.url("/api"))
+        .header("origin", "https://play.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://play.example"
+    );
+    let r = app
+        .client
+        .get(app.url("/api"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    // A preflight from the allowed origin lists the methods.
+    let r = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/match"))
+        .header("origin", "https://play.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert!(r.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .contains("POST"));
+}
