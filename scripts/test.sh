@@ -23,6 +23,9 @@ cargo clippy --all-targets --release -- -D warnings
 step "cargo test --release"
 cargo test --release --all-targets
 
+step "word-bocce check-puzzles (the puzzle catalogue validates against the committed model)"
+"$CARGO_TARGET_DIR/release/word-bocce" check-puzzles
+
 step "word-bocce serve: answers on its port, stops cleanly on SIGTERM"
 port=${SMOKE_PORT:-18765}
 PORT=$port SNAPSHOT_PATH=off "$CARGO_TARGET_DIR/release/word-bocce" serve > "$CARGO_TARGET_DIR/serve.log" 2>&1 &

@@ -8,6 +8,7 @@ use word_bocce::config::{EngineSettings, Settings};
 use word_bocce::embeddings::import::{self, ImportOptions};
 use word_bocce::engine::{resident_bytes, Engine};
 use word_bocce::startup::Application;
+use word_bocce::telemetry;
 
 #[derive(Parser)]
 #[command(
@@ -59,18 +60,36 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Validate the puzzle catalogue against the model: one line per problem, a summary, and
+    /// a non-zero exit status if there is any problem.
+    CheckPuzzles {
+        /// The catalogue directory (every *.json file in it).
+        #[arg(long, env = "PUZZLES_DIR", default_value = word_bocce::puzzles::DEFAULT_DIR)]
+        dir: PathBuf,
+        /// Also print one line per puzzle (start, thresholds, best move).
+        #[arg(long, short)]
+        verbose: bool,
+    },
 }
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
-                .or_else(|_| tracing_subscriber::EnvFilter::try_from_env("LOG_LEVEL"))
-                .unwrap_or_else(|_| "info,hnsw_rs=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    if let Err(e) = run(Cli::parse()) {
+    let cli = Cli::parse();
+    if matches!(cli.command, None | Some(Command::Serve)) {
+        // The service logs Bunyan JSON lines to stdout.
+        let filter = telemetry::env_filter("info,hnsw_rs=warn");
+        telemetry::init_subscriber(telemetry::get_subscriber(
+            "word-bocce",
+            filter,
+            std::io::stdout,
+        ));
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(telemetry::env_filter("info,hnsw_rs=warn"))
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    if let Err(e) = run(cli) {
+        tracing::error!(error = %format!("{e:#}"), "stopped");
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
@@ -79,6 +98,7 @@ fn main() {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
+        Command::CheckPuzzles { dir, verbose } => word_bocce::puzzles::check::run(&dir, verbose),
         Command::ImportModel {
             input,
             words,

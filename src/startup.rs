@@ -45,6 +45,7 @@ impl Application {
             shutting_down: AtomicBool::new(false),
             started: Instant::now(),
             match_counter: AtomicU64::new(0),
+            metrics: Default::default(),
         });
         let limit = settings.json_limit_bytes;
         let data = state.clone();
@@ -64,6 +65,11 @@ impl Application {
                     cors.unwrap_or_default(),
                 ))
                 .wrap(routes::security_headers())
+                .wrap(actix_web::middleware::from_fn(
+                    crate::telemetry::echo_request_id,
+                ))
+                .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RootSpan>::new())
+                .wrap(actix_web::middleware::from_fn(crate::metrics::track))
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::new(
                         Code::NotFound,

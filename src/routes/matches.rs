@@ -10,6 +10,7 @@ use crate::game::matches::{
 use crate::store::update_typed;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Deserializer, Serialize};
+use std::sync::atomic::Ordering;
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     cfg.service(
@@ -217,6 +218,10 @@ async fn create(state: State, body: web::Json<CreateBody>) -> Result<HttpRespons
     );
     let view = m.view();
     state.store.insert(m).await?;
+    state
+        .metrics
+        .matches_created
+        .fetch_add(1, Ordering::Relaxed);
     Ok(HttpResponse::Created().json(Created {
         m: view,
         host_token: token,
@@ -251,6 +256,7 @@ async fn join(
         Ok((m.view(), m.player_view(p)))
     })
     .await?;
+    state.metrics.players_joined.fetch_add(1, Ordering::Relaxed);
     Ok(HttpResponse::Created().json(Joined {
         m: view,
         player: pview,
@@ -365,13 +371,23 @@ async fn submit(
         ));
     }
     let t = now();
-    let (terms, target) = m.check_move(&state.engine, &round_id, &me, &mv, t)?;
+    let checked = m.check_move(&state.engine, &round_id, &me, &mv, t);
+    let (terms, target) = match checked {
+        Ok(x) => x,
+        Err(e) => {
+            state.metrics.moves_rejected.fetch_add(1, Ordering::Relaxed);
+            return Err(e);
+        }
+    };
+    let clock = std::time::Instant::now();
     let result = score(&state.engine, &terms, target)?;
+    state.metrics.observe_scoring(clock.elapsed().as_secs_f64());
     let stored: MoveResult = update_typed(state.store.as_ref(), &id, |m| {
         m.settle(now());
         m.record_move(&round_id, &me, mv.clone(), result.clone(), now())
     })
     .await?;
+    state.metrics.moves_scored.fetch_add(1, Ordering::Relaxed);
     Ok(HttpResponse::Ok().json(stored))
 }
 
@@ -438,6 +454,7 @@ async fn deal_round(
         })
         .await?;
         if let Some(view) = applied {
+            state.metrics.rounds_dealt.fetch_add(1, Ordering::Relaxed);
             return Ok(HttpResponse::Ok().json(view));
         }
     }

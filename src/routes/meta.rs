@@ -10,6 +10,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/health", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics))
         // Serves the document at /openapi.json and the page (vendored: no CDN) at /docs/.
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
@@ -62,4 +63,16 @@ async fn docs_redirect() -> HttpResponse {
     HttpResponse::Found()
         .insert_header(("Location", "/docs/"))
         .finish()
+}
+
+async fn metrics(state: State) -> HttpResponse {
+    let active = state.store.count().await;
+    let body = state.metrics.render(
+        active,
+        state.engine.emb.name(),
+        state.started.elapsed().as_secs(),
+    );
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body)
 }

@@ -26,6 +26,7 @@ pub struct AppState {
     pub started: Instant,
     /// Counts matches created, to derive reproducible seeds when `RNG_SEED` is set.
     pub match_counter: AtomicU64,
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {

@@ -100,3 +100,58 @@ async fn the_openapi_document_describes_every_route_and_the_docs_page_works_offl
         "the docs page must not load from a CDN"
     );
 }
+
+#[tokio::test]
+async fn request_ids_are_kept_or_made_and_returned() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(app.url("/api"))
+        .header("x-request-id", "trace-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "trace-42");
+    let r = app.client.get(app.url("/nope")).send().await.unwrap();
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(id.len(), 36, "a generated UUID: {id}");
+    let r = app
+        .client
+        .get(app.url("/api"))
+        .header("x-request-id", "bad id with spaces")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.headers()["x-request-id"], "bad id with spaces");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template_never_by_id() {
+    let app = spawn_app().await;
+    let (id, _host) = app.create_match(json!({})).await;
+    app.get(&format!("/match/{id}"), None).await;
+    app.get("/match/nope", None).await;
+    let r = app.get("/metrics", None).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("http_requests_total{method=\"POST\",route=\"/match\",status=\"201\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("route=\"/match/{id}\",status=\"200\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("route=\"/match/{id}\",status=\"404\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("wordbocce_matches_created_total 1"));
+    assert!(text.contains("wordbocce_active_matches 1"));
+    assert!(text.contains("wordbocce_build_info{"));
+    assert!(!text.contains(&id), "a match id leaked into a label");
+}

@@ -1,0 +1,249 @@
+//! Prometheus metrics in the text exposition format, kept with atomics and a small map (no
+//! match, player or word ever becomes a label: routes are their templates).
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{web, Error};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Upper bounds (seconds) of the latency histograms.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+impl Histogram {
+    fn observe(&mut self, secs: f64) {
+        for (c, b) in self.counts.iter_mut().zip(BUCKETS) {
+            if secs <= b {
+                *c += 1;
+            }
+        }
+        self.sum += secs;
+        self.count += 1;
+    }
+
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        let sep = if labels.is_empty() { "" } else { "," };
+        for (c, b) in self.counts.iter().zip(BUCKETS) {
+            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{b}\"}} {c}");
+        }
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}",
+            self.count
+        );
+        let braces = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
+        let _ = writeln!(out, "{name}_sum{braces} {}", self.sum);
+        let _ = writeln!(out, "{name}_count{braces} {}", self.count);
+    }
+}
+
+/// Every metric the service exports.
+#[derive(Default)]
+pub struct Metrics {
+    /// (method, route template, status) → count.
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    /// (method, route template) → latency.
+    durations: Mutex<BTreeMap<(String, String), Histogram>>,
+    pub matches_created: AtomicU64,
+    pub players_joined: AtomicU64,
+    pub rounds_dealt: AtomicU64,
+    pub moves_scored: AtomicU64,
+    pub moves_rejected: AtomicU64,
+    pub rate_limited: AtomicU64,
+    scoring: Mutex<Histogram>,
+}
+
+impl Metrics {
+    pub fn record_request(&self, method: &str, route: &str, status: u16, secs: f64) {
+        if status == 429 {
+            self.rate_limited.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Ok(mut m) = self.requests.lock() {
+            *m.entry((method.to_string(), route.to_string(), status))
+                .or_default() += 1;
+        }
+        if let Ok(mut m) = self.durations.lock() {
+            m.entry((method.to_string(), route.to_string()))
+                .or_default()
+                .observe(secs);
+        }
+    }
+
+    /// How long scoring a move took (rank, nearest, contributions).
+    pub fn observe_scoring(&self, secs: f64) {
+        if let Ok(mut h) = self.scoring.lock() {
+            h.observe(secs);
+        }
+    }
+
+    /// The exposition text. `active_matches` and the build labels come from the caller.
+    pub fn render(&self, active_matches: usize, model: &str, uptime_secs: u64) -> String {
+        let mut out = String::with_capacity(8192);
+        let counter = |out: &mut String, name: &str, help: &str, v: u64| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
+            );
+        };
+        let _ = writeln!(
+            out,
+            "# HELP http_requests_total HTTP requests by method, route template and status."
+        );
+        let _ = writeln!(out, "# TYPE http_requests_total counter");
+        if let Ok(m) = self.requests.lock() {
+            for ((method, route, status), n) in m.iter() {
+                let _ = writeln!(
+                    out,
+                    "http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP http_request_duration_seconds HTTP request latency."
+        );
+        let _ = writeln!(out, "# TYPE http_request_duration_seconds histogram");
+        if let Ok(m) = self.durations.lock() {
+            for ((method, route), h) in m.iter() {
+                h.render(
+                    &mut out,
+                    "http_request_duration_seconds",
+                    &format!("method=\"{method}\",route=\"{route}\""),
+                );
+            }
+        }
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        counter(
+            &mut out,
+            "wordbocce_matches_created_total",
+            "Matches created.",
+            load(&self.matches_created),
+        );
+        counter(
+            &mut out,
+            "wordbocce_players_joined_total",
+            "Players who joined a match.",
+            load(&self.players_joined),
+        );
+        counter(
+            &mut out,
+            "wordbocce_rounds_dealt_total",
+            "Rounds dealt.",
+            load(&self.rounds_dealt),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP wordbocce_moves_total Moves submitted, by outcome."
+        );
+        let _ = writeln!(out, "# TYPE wordbocce_moves_total counter");
+        let _ = writeln!(
+            out,
+            "wordbocce_moves_total{{outcome=\"scored\"}} {}",
+            load(&self.moves_scored)
+        );
+        let _ = writeln!(
+            out,
+            "wordbocce_moves_total{{outcome=\"rejected\"}} {}",
+            load(&self.moves_rejected)
+        );
+        counter(
+            &mut out,
+            "wordbocce_rate_limited_total",
+            "Requests refused by a rate limit.",
+            load(&self.rate_limited),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP wordbocce_active_matches Matches held by the store."
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE wordbocce_active_matches gauge\nwordbocce_active_matches {active_matches}"
+        );
+        let _ = writeln!(out, "# HELP wordbocce_move_scoring_seconds Time to score a move (exact rank, nearest word).");
+        let _ = writeln!(out, "# TYPE wordbocce_move_scoring_seconds histogram");
+        if let Ok(h) = self.scoring.lock() {
+            h.render(&mut out, "wordbocce_move_scoring_seconds", "");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP wordbocce_uptime_seconds Seconds since the service started."
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE wordbocce_uptime_seconds gauge\nwordbocce_uptime_seconds {uptime_secs}"
+        );
+        let _ = writeln!(out, "# HELP wordbocce_build_info Build and model.");
+        let _ = writeln!(out, "# TYPE wordbocce_build_info gauge");
+        let _ = writeln!(
+            out,
+            "wordbocce_build_info{{version=\"{}\",model=\"{model}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        );
+        out
+    }
+}
+
+/// Count and time every request by its route template (`/match/{id}`, never the id).
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, Error> {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_string());
+    let metrics = req
+        .app_data::<web::Data<crate::routes::AppState>>()
+        .map(|s| s.clone().into_inner());
+    let res = next.call(req).await?;
+    if let Some(state) = metrics {
+        let status = res.status().as_u16();
+        state
+            .metrics
+            .record_request(&method, &route, status, start.elapsed().as_secs_f64());
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_histograms() {
+        let m = Metrics::default();
+        m.record_request("GET", "/match/{id}", 200, 0.002);
+        m.record_request("GET", "/match/{id}", 200, 0.2);
+        m.record_request("POST", "/match", 429, 0.0001);
+        let text = m.render(3, "glove", 10);
+        assert!(text.contains(
+            "http_requests_total{method=\"GET\",route=\"/match/{id}\",status=\"200\"} 2"
+        ));
+        assert!(text.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/match/{id}\",le=\"0.0025\"} 1"));
+        assert!(text.contains(
+            "http_request_duration_seconds_count{method=\"GET\",route=\"/match/{id}\"} 2"
+        ));
+        assert!(text.contains("wordbocce_rate_limited_total 1"));
+        assert!(text.contains("wordbocce_active_matches 3"));
+        assert!(text.contains("model=\"glove\""));
+    }
+}
