@@ -46,6 +46,7 @@ impl Application {
             started: Instant::now(),
             match_counter: AtomicU64::new(0),
             metrics: Default::default(),
+            idempotency: Default::default(),
         });
         let limit = settings.json_limit_bytes;
         let data = state.clone();

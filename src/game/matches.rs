@@ -45,7 +45,7 @@ impl Default for MatchSettings {
 }
 
 /// Settings as sent: any subset, unknown fields rejected.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsInput {
     #[serde(rename = "N_public")]

@@ -1,5 +1,6 @@
 //! The match contract (API.md "Matches").
 
+use super::idempotency;
 use super::limits::Class;
 use super::{bearer_hash, hash_token, new_id, new_token, now, token_matches, Limits, State};
 use crate::error::{ApiError, Code, ProblemDoc};
@@ -39,7 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     .route("/match/{id}/player/{player_id}", web::get().to(player));
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBody {
     pub name: String,
@@ -54,7 +55,7 @@ pub struct Created {
     pub host_token: String,
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JoinBody {
     pub player_name: String,
@@ -199,33 +200,39 @@ fn require_player<'a>(
 
 #[utoipa::path(post, path = "/match", tag = "matches", request_body = CreateBody,
     responses((status = 201, body = Created), (status = 400, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
-async fn create(state: State, body: web::Json<CreateBody>) -> Result<HttpResponse, ApiError> {
-    let name = clean_name(&body.name, "name")?;
-    let settings = body
-        .settings
-        .clone()
-        .unwrap_or_default()
-        .resolve(&state.settings.match_defaults)?;
-    let token = new_token();
-    let t = now();
-    let m = Match::new(
-        new_id("m"),
-        name,
-        state.next_seed(),
-        settings,
-        hash_token(&token),
-        t,
-    );
-    let view = m.view();
-    state.store.insert(m).await?;
-    state
-        .metrics
-        .matches_created
-        .fetch_add(1, Ordering::Relaxed);
-    Ok(HttpResponse::Created().json(Created {
-        m: view,
-        host_token: token,
-    }))
+async fn create(
+    state: State,
+    req: HttpRequest,
+    body: web::Json<CreateBody>,
+) -> Result<HttpResponse, ApiError> {
+    idempotency::run(&state.idempotency, &req, "POST /match", &*body, || async {
+        let name = clean_name(&body.name, "name")?;
+        let settings = body
+            .settings
+            .clone()
+            .unwrap_or_default()
+            .resolve(&state.settings.match_defaults)?;
+        let token = new_token();
+        let m = Match::new(
+            new_id("m"),
+            name,
+            state.next_seed(),
+            settings,
+            hash_token(&token),
+            now(),
+        );
+        let view = m.view();
+        state.store.insert(m).await?;
+        state
+            .metrics
+            .matches_created
+            .fetch_add(1, Ordering::Relaxed);
+        Ok(Created {
+            m: view,
+            host_token: token,
+        })
+    })
+    .await
 }
 
 #[utoipa::path(get, path = "/match/{id}", tag = "matches", params(("id" = String, Path)),
@@ -239,29 +246,34 @@ async fn get_match(state: State, path: web::Path<String>) -> Result<HttpResponse
     responses((status = 201, body = Joined), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 async fn join(
     state: State,
+    req: HttpRequest,
     path: web::Path<String>,
     body: web::Json<JoinBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = clean_name(&body.player_name, "player_name")?;
-    let token = new_token();
-    let player = Player {
-        id: new_id("p"),
-        name,
-        token_hash: hash_token(&token),
-    };
     let id = path.into_inner();
-    let (view, pview): (MatchView, PlayerView) = update_typed(state.store.as_ref(), &id, |m| {
-        m.join(player.clone(), now())?;
-        let p = m.players.last().expect("just joined");
-        Ok((m.view(), m.player_view(p)))
+    let scope = format!("POST /match/{id}/join");
+    idempotency::run(&state.idempotency, &req, &scope, &*body, || async {
+        let name = clean_name(&body.player_name, "player_name")?;
+        let token = new_token();
+        let player = Player {
+            id: new_id("p"),
+            name,
+            token_hash: hash_token(&token),
+        };
+        let (view, pview): (MatchView, PlayerView) = update_typed(state.store.as_ref(), &id, |m| {
+            m.join(player.clone(), now())?;
+            let p = m.players.last().expect("just joined");
+            Ok((m.view(), m.player_view(p)))
+        })
+        .await?;
+        state.metrics.players_joined.fetch_add(1, Ordering::Relaxed);
+        Ok(Joined {
+            m: view,
+            player: pview,
+            player_token: token,
+        })
     })
-    .await?;
-    state.metrics.players_joined.fetch_add(1, Ordering::Relaxed);
-    Ok(HttpResponse::Created().json(Joined {
-        m: view,
-        player: pview,
-        player_token: token,
-    }))
+    .await
 }
 
 #[utoipa::path(post, path = "/match/{id}/start", tag = "matches", params(("id" = String, Path)), security(("bearer" = [])),

@@ -1,5 +1,6 @@
 //! HTTP resources, each registering itself; thin handlers over `game/` and `store/`.
 
+pub mod idempotency;
 pub mod limits;
 pub mod matches;
 pub mod meta;
@@ -27,6 +28,7 @@ pub struct AppState {
     /// Counts matches created, to derive reproducible seeds when `RNG_SEED` is set.
     pub match_counter: AtomicU64,
     pub metrics: crate::metrics::Metrics,
+    pub idempotency: idempotency::Idempotency,
 }
 
 impl AppState {

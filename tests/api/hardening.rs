@@ -139,3 +139,60 @@ async fn cross_origin_is_refused_by_default_and_allowed_when_configured() {
         .unwrap()
         .contains("POST"));
 }
+
+#[tokio::test]
+async fn an_idempotent_retry_returns_the_first_response_and_another_body_is_422() {
+    let app = spawn_with(test_settings(), None).await;
+    let post = |key: &'static str, body: serde_json::Value| {
+        let req = app
+            .client
+            .post(app.url("/match"))
+            .header("idempotency-key", key)
+            .json(&body);
+        async move { req.send().await.unwrap() }
+    };
+    let first = post("k-1", json!({"name": "retry me"})).await;
+    assert_eq!(first.status(), 201);
+    let first: serde_json::Value = first.json().await.unwrap();
+    let again = post("k-1", json!({"name": "retry me"})).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(
+        first, again,
+        "the same match and host token, not a second match"
+    );
+    assert_eq!(app.app.store.count().await, 1);
+    let other = post("k-1", json!({"name": "another body"})).await;
+    let v = assert_problem(other, 422, "idempotency_key_reused").await;
+    assert_eq!(v["field"], "Idempotency-Key");
+    // Joins: one player for one key.
+    let id = first["match"]["id"].as_str().unwrap().to_string();
+    let join = |key: &'static str| {
+        let req = app
+            .client
+            .post(app.url(&format!("/match/{id}/join")))
+            .header("idempotency-key", key)
+            .json(&json!({"player_name": "Ann"}));
+        async move { req.send().await.unwrap() }
+    };
+    let a: serde_json::Value = join("j-1").await.json().await.unwrap();
+    let b: serde_json::Value = join("j-1").await.json().await.unwrap();
+    assert_eq!(a["player"]["id"], b["player"]["id"]);
+    let c: serde_json::Value = join("j-2").await.json().await.unwrap();
+    assert_ne!(a["player"]["id"], c["player"]["id"]);
+    let m: serde_json::Value = app
+        .get(&format!("/match/{id}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(m["players"].as_array().unwrap().len(), 2);
+    // A failure is not remembered: a retry after a 4xx runs again.
+    let bad = post("k-2", json!({"name": "bad<name>"})).await;
+    assert_problem(bad, 422, "invalid_name").await;
+    assert_eq!(
+        post("k-2", json!({"name": "bad<name>"})).await.status(),
+        422
+    );
+}
