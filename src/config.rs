@@ -187,6 +187,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpNet>,
     /// Origins allowed cross-origin (CORS); none by default.
     pub allowed_origins: Vec<String>,
+    /// Bearer token of `/admin/*`; unset: those routes do not exist.
+    pub admin_token: Option<String>,
 }
 
 impl Settings {
@@ -267,6 +269,7 @@ impl Settings {
                     .collect::<Result<_, _>>()
                     .map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?,
             },
+            admin_token: get("ADMIN_TOKEN"),
             allowed_origins: get("ALLOWED_ORIGINS")
                 .map(|v| {
                     v.split(',')
@@ -288,6 +291,9 @@ impl Settings {
             if !(1..=1_000_000).contains(&v) {
                 bail!("{name} must be between 1 and 1000000, got {v}");
             }
+        }
+        if s.admin_token.as_ref().is_some_and(|t| t.len() < 16) {
+            bail!("ADMIN_TOKEN must be at least 16 characters");
         }
         for o in &s.allowed_origins {
             if !(o.starts_with("http://") || o.starts_with("https://")) || o.ends_with('/') {

@@ -1,6 +1,7 @@
 //! `/api`, `/healthz`, `/readyz`, `/health`.
 
 use super::{now, State};
+use crate::error::{ApiError, Code};
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 use std::sync::atomic::Ordering;
@@ -11,6 +12,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(readyz))
         .route("/health", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics))
+        .route("/admin/stats", web::get().to(admin_stats))
         // Serves the document at /openapi.json and the page (vendored: no CDN) at /docs/.
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
@@ -75,4 +77,38 @@ async fn metrics(state: State) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)
+}
+
+/// Operator's view, behind `ADMIN_TOKEN` (compared in constant time); 404 when it is unset.
+async fn admin_stats(state: State, req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    let Some(expected) = &state.settings.admin_token else {
+        return Err(ApiError::new(Code::NotFound, "no such route"));
+    };
+    let given = super::bearer_hash(&req)?;
+    if !super::token_matches(&given, &super::hash_token(expected)) {
+        return Err(ApiError::new(
+            Code::InvalidToken,
+            "that is not the admin token",
+        ));
+    }
+    let m = &state.metrics;
+    let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+    let e = &state.engine;
+    let p = e.hnsw.params;
+    Ok(HttpResponse::Ok().json(json!({
+        "active_matches": state.store.count().await,
+        "matches_created": load(&m.matches_created),
+        "players_joined": load(&m.players_joined),
+        "rounds_dealt": load(&m.rounds_dealt),
+        "moves_scored": load(&m.moves_scored),
+        "moves_rejected": load(&m.moves_rejected),
+        "puzzle_solves": 0,
+        "rate_limited": load(&m.rate_limited),
+        "uptime_secs": state.started.elapsed().as_secs(),
+        "model": e.emb.name(),
+        "vocab_size": e.emb.len(),
+        "index": {"kind": "hnsw", "m": p.m, "ef_construction": p.ef_construction, "ef_search": p.ef_search,
+                  "origin": e.report.index_origin, "bytes": e.report.index_bytes},
+        "version": env!("CARGO_PKG_VERSION"),
+    })))
 }

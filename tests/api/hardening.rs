@@ -196,3 +196,35 @@ async fn an_idempotent_retry_returns_the_first_response_and_another_body_is_422(
         422
     );
 }
+
+#[tokio::test]
+async fn admin_stats_need_the_admin_token_and_vanish_without_one() {
+    let app = spawn_with(test_settings(), None).await;
+    assert_problem(
+        app.get("/admin/stats", Some("whatever-token-123")).await,
+        404,
+        "not_found",
+    )
+    .await;
+    let mut s = test_settings();
+    s.admin_token = Some("an-admin-token-of-some-length".into());
+    let app = spawn_with(s, None).await;
+    app.create_match(json!({})).await;
+    assert_problem(app.get("/admin/stats", None).await, 401, "missing_token").await;
+    assert_problem(
+        app.get("/admin/stats", Some("an-admin-token-of-some-lengtH"))
+            .await,
+        401,
+        "invalid_token",
+    )
+    .await;
+    let r = app
+        .get("/admin/stats", Some("an-admin-token-of-some-length"))
+        .await;
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["active_matches"], 1);
+    assert_eq!(v["matches_created"], 1);
+    assert_eq!(v["model"], "glove-6B-50d-100k");
+    assert_eq!(v["index"]["m"], 16);
+}
