@@ -228,3 +228,41 @@ async fn admin_stats_need_the_admin_token_and_vanish_without_one() {
     assert_eq!(v["model"], "glove-6B-50d-100k");
     assert_eq!(v["index"]["m"], 16);
 }
+
+#[tokio::test]
+async fn logs_carry_request_ids_and_never_a_token() {
+    let app = spawn_with(test_settings(), None).await;
+    let (lobby, round) = app.started(1, json!({"wildcard_ratio": 0})).await;
+    let (token, pid) = &lobby.players[0];
+    let hand = app.hand(&lobby.id, token, pid).await;
+    let mv = json!({"public_token": round["public_cards"][0]["token"], "public_sign": "+",
+                    "private_token": hand[0].0, "private_sign": "+"});
+    let path = format!(
+        "/match/{}/round/{}/submit",
+        lobby.id,
+        round["id"].as_str().unwrap()
+    );
+    assert_eq!(app.post(&path, Some(token), &mv).await.status(), 200);
+    let r = app
+        .client
+        .get(app.url(&format!("/match/{}", lobby.id)))
+        .header("x-request-id", "log-probe-7")
+        .bearer_auth(&lobby.host)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = String::from_utf8(crate::helpers::logs().lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("log-probe-7"),
+        "the request was not logged with its id"
+    );
+    assert!(
+        text.lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()),
+        "every line is JSON"
+    );
+    for secret in [token.as_str(), lobby.host.as_str()] {
+        assert!(!text.contains(secret), "a token reached the logs");
+    }
+}

@@ -53,7 +53,37 @@ pub async fn spawn_app() -> TestApp {
     spawn_with(test_settings(), None).await
 }
 
+/// Every log line the apps of this test binary wrote (Bunyan JSON, level info and up).
+pub fn logs() -> Arc<std::sync::Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<std::sync::Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = buf.clone();
+        let subscriber = word_bocce::telemetry::get_subscriber(
+            "word-bocce-test",
+            tracing_subscriber::EnvFilter::new("info"),
+            move || LogSink(sink.clone()),
+        );
+        word_bocce::telemetry::init_subscriber(subscriber);
+        buf
+    })
+    .clone()
+}
+
+struct LogSink(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 pub async fn spawn_with(settings: Settings, dir: Option<tempfile::TempDir>) -> TestApp {
+    logs();
     let engine = engine();
     let app = Application::build_with_engine(settings, engine).expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
