@@ -52,6 +52,21 @@ where
 }
 
 impl EngineSettings {
+    /// The committed model under the crate at `root`, with the index cache from
+    /// `INDEX_CACHE_DIR` (else `root/models/cache`): what tests and benches load wherever they
+    /// run from.
+    pub fn committed_model(root: &std::path::Path) -> EngineSettings {
+        let cache = std::env::var_os("INDEX_CACHE_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join(DEFAULT_INDEX_CACHE_DIR));
+        EngineSettings {
+            model_path: root.join(DEFAULT_MODEL_PATH),
+            index_cache_dir: Some(cache),
+            ..EngineSettings::default()
+        }
+    }
+
     /// From the process environment.
     pub fn from_env() -> anyhow::Result<EngineSettings> {
         Self::from_lookup(&|k| std::env::var(k).ok().filter(|v| !v.is_empty()))

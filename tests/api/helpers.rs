@@ -5,7 +5,7 @@ use reqwest::{Client, Response, StatusCode};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
-use word_bocce::config::{EngineSettings, Settings, DEFAULT_INDEX_CACHE_DIR, DEFAULT_MODEL_PATH};
+use word_bocce::config::{EngineSettings, Settings};
 use word_bocce::engine::Engine;
 use word_bocce::startup::Application;
 
@@ -17,15 +17,7 @@ pub fn engine() -> Arc<Engine> {
     static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
     ENGINE
         .get_or_init(|| {
-            let cache_dir = std::env::var_os("INDEX_CACHE_DIR")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-                .unwrap_or_else(|| crate_path(DEFAULT_INDEX_CACHE_DIR));
-            let settings = EngineSettings {
-                model_path: crate_path(DEFAULT_MODEL_PATH),
-                index_cache_dir: Some(cache_dir),
-                ..EngineSettings::default()
-            };
+            let settings = EngineSettings::committed_model(&crate_path(""));
             Arc::new(Engine::load(&settings).expect("the committed model loads"))
         })
         .clone()

@@ -5,7 +5,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use word_bocce::config::{EngineSettings, DEFAULT_INDEX_CACHE_DIR, DEFAULT_MODEL_PATH};
+use word_bocce::config::EngineSettings;
 use word_bocce::embeddings::format::write_model;
 use word_bocce::embeddings::{Embeddings, WordId};
 use word_bocce::engine::Engine;
@@ -21,15 +21,7 @@ pub fn crate_path(rel: &str) -> PathBuf {
 pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let cache_dir = std::env::var_os("INDEX_CACHE_DIR")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| crate_path(DEFAULT_INDEX_CACHE_DIR));
-        let settings = EngineSettings {
-            model_path: crate_path(DEFAULT_MODEL_PATH),
-            index_cache_dir: Some(cache_dir),
-            ..EngineSettings::default()
-        };
+        let settings = EngineSettings::committed_model(&crate_path(""));
         let t = std::time::Instant::now();
         let engine = Engine::load(&settings).expect("the committed model loads");
         eprintln!(
