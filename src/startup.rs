@@ -124,9 +124,11 @@ impl Application {
         state
             .shutting_down
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        match state.store.flush().await {
-            Ok(()) => tracing::info!("match snapshot flushed"),
-            Err(e) => tracing::error!(error = %e, "final snapshot failed"),
+        if state.settings.snapshot_path.is_some() {
+            match state.store.flush().await {
+                Ok(()) => tracing::info!("match snapshot flushed"),
+                Err(e) => tracing::error!(error = %e, "final snapshot failed"),
+            }
         }
         Ok(())
     }

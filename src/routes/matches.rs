@@ -168,33 +168,47 @@ fn require_host(m: &Match, token_hash: &str) -> Result<(), ApiError> {
     ))
 }
 
+/// The player a token belongs to: 403 for the host's token, 401 for any other.
+fn token_player<'a>(m: &'a Match, token_hash: &str) -> Result<&'a Player, ApiError> {
+    if let Some(p) = m
+        .players
+        .iter()
+        .find(|p| token_matches(token_hash, &p.token_hash))
+    {
+        return Ok(p);
+    }
+    if token_matches(token_hash, &m.host_token_hash) {
+        return Err(ApiError::new(
+            Code::Forbidden,
+            "the host token is not a player's token: join as a player",
+        ));
+    }
+    Err(ApiError::new(
+        Code::InvalidToken,
+        "that token is not valid for this match",
+    ))
+}
+
+/// The token's player, who must be `player_id` (404 if there is no such player, 403 if it is
+/// someone else).
 fn require_player<'a>(
     m: &'a Match,
     token_hash: &str,
     player_id: &str,
 ) -> Result<&'a Player, ApiError> {
-    let me = m
-        .players
-        .iter()
-        .find(|p| token_matches(token_hash, &p.token_hash));
-    match me {
-        Some(p) if p.id == player_id => Ok(p),
-        Some(_) => Err(ApiError::new(
-            Code::Forbidden,
-            "that token belongs to another player",
-        )),
-        None if token_matches(token_hash, &m.host_token_hash) => Err(ApiError::new(
-            Code::Forbidden,
-            "the host token is not a player's token",
-        )),
-        None if m.player(player_id).is_none() => Err(ApiError::new(
+    let me = token_player(m, token_hash)?;
+    if me.id == player_id {
+        Ok(me)
+    } else if m.player(player_id).is_none() {
+        Err(ApiError::new(
             Code::UnknownPlayer,
             format!("no player '{player_id}' in this match"),
-        )),
-        None => Err(ApiError::new(
-            Code::InvalidToken,
-            "that token is not valid for this match",
-        )),
+        ))
+    } else {
+        Err(ApiError::new(
+            Code::Forbidden,
+            "that token belongs to another player",
+        ))
     }
 }
 
@@ -346,22 +360,7 @@ async fn submit(
     let token = bearer_hash(&req)?;
     let (id, round_id) = path.into_inner();
     let m = load(&state, &id).await?;
-    let me = m
-        .players
-        .iter()
-        .find(|p| token_matches(&token, &p.token_hash))
-        .ok_or_else(|| {
-            if token_matches(&token, &m.host_token_hash) {
-                ApiError::new(
-                    Code::Forbidden,
-                    "the host token cannot submit moves: join as a player",
-                )
-            } else {
-                ApiError::new(Code::InvalidToken, "that token is not valid for this match")
-            }
-        })?
-        .id
-        .clone();
+    let me = token_player(&m, &token)?.id.clone();
     if let Some(pid) = &body.player_id {
         if *pid != me {
             return Err(

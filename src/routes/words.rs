@@ -87,18 +87,16 @@ pub fn solve(engine: &Engine, body: &AnalogyBody) -> Result<AnalogyResult, ApiEr
             ApiError::new(Code::InvalidInput, "topn must be between 1 and 100").field("topn"),
         );
     }
+    let signed = [
+        ("positive", &body.positive, 1i8),
+        ("negative", &body.negative, -1),
+    ];
     let mut terms = Vec::new();
-    for (i, w) in body.positive.iter().enumerate() {
-        terms.push(Term {
-            word: lookup(engine, w, format!("positive[{i}]"))?,
-            sign: 1,
-        });
-    }
-    for (i, w) in body.negative.iter().enumerate() {
-        terms.push(Term {
-            word: lookup(engine, w, format!("negative[{i}]"))?,
-            sign: -1,
-        });
+    for (field, words, sign) in signed {
+        for (i, w) in words.iter().enumerate() {
+            let word = lookup(engine, w, format!("{field}[{i}]"))?;
+            terms.push(Term { word, sign });
+        }
     }
     let q = ball(&engine.emb, &terms).ok_or_else(|| {
         ApiError::new(Code::InvalidInput, "the words cancel out").field("negative")

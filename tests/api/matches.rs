@@ -180,6 +180,14 @@ async fn every_match_4xx_has_its_code() {
         .await;
     assert_problem(r, 403, "forbidden").await;
     let r = app
+        .get(&format!("/match/{id}/player/p_nobody"), Some(&t1))
+        .await;
+    assert_problem(r, 404, "unknown_player").await;
+    let r = app
+        .get(&format!("/match/{id}/player/{p1}"), Some(&host))
+        .await;
+    assert_problem(r, 403, "forbidden").await;
+    let r = app
         .post(&format!("/match/{id}/round/next"), Some(&host), &json!({}))
         .await;
     assert_problem(r, 409, "match_not_started").await;
@@ -214,6 +222,10 @@ async fn every_match_4xx_has_its_code() {
     assert_problem(r, 404, "unknown_round").await;
     // Moves.
     let path = submit_path(&id, &round);
+    let r = app
+        .post(&path, Some(&host), &json!({"public_token": "x", "public_sign": "+", "private_token": "JOKER", "private_sign": "+"}))
+        .await;
+    assert_problem(r, 403, "forbidden").await;
     let hand = app.hand(&id, &t1, &p1).await;
     let public = round["public_cards"][0]["token"].as_str().unwrap();
     let mine = hand
