@@ -33,6 +33,16 @@ impl Application {
         settings: Settings,
         engine: Arc<Engine>,
     ) -> anyhow::Result<Application> {
+        Self::build_with_routes(settings, engine, |_| {})
+    }
+
+    /// Build with `extra` routes registered after the service's own (tests use it to add a
+    /// route that fails, to see what a failure produces).
+    pub fn build_with_routes(
+        settings: Settings,
+        engine: Arc<Engine>,
+        extra: fn(&mut web::ServiceConfig),
+    ) -> anyhow::Result<Application> {
         let (store, restored) = MemoryStore::restore(settings.snapshot_path.clone());
         let store = Arc::new(store);
         let listener = TcpListener::bind((settings.bind.as_str(), settings.port))
@@ -52,6 +62,7 @@ impl Application {
         let data = state.clone();
         let limits = routes::Limits::from_settings(&settings);
         let origins = settings.allowed_origins.clone();
+        let sentry = settings.sentry.clone();
         let server = HttpServer::new(move || {
             let cors = routes::cors(&origins);
             App::new()
@@ -60,6 +71,7 @@ impl Application {
                 .app_data(routes::path_config())
                 .app_data(routes::query_config())
                 .configure(|cfg| routes::configure(cfg, &limits))
+                .configure(extra)
                 .wrap(limits.class(routes::limits::Class::Default))
                 .wrap(actix_web::middleware::Condition::new(
                     cors.is_some(),
@@ -71,6 +83,10 @@ impl Application {
                 ))
                 .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RootSpan>::new())
                 .wrap(actix_web::middleware::from_fn(crate::metrics::track))
+                .wrap(actix_web::middleware::Condition::new(
+                    sentry.dsn.is_some(),
+                    crate::telemetry::sentry_middleware(&sentry),
+                ))
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::new(
                         Code::NotFound,

@@ -45,9 +45,10 @@ async fn healthz() -> HttpResponse {
 async fn readyz(state: State) -> HttpResponse {
     let store = state.store.healthy().await;
     let shutting_down = state.shutting_down.load(Ordering::Relaxed);
-    // The model and index are loaded before the server binds: if we answer, they are there.
-    let checks = json!({"embeddings": true, "index": true, "match_store": store});
-    let ok = store && !shutting_down;
+    let engine = state.engine.health();
+    let checks =
+        json!({"embeddings": engine.embeddings, "index": engine.index, "match_store": store});
+    let ok = store && engine.embeddings && engine.index && !shutting_down;
     let body = json!({
         "status": if ok { "healthy" } else { "degraded" },
         "checks": checks,
