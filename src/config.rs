@@ -36,7 +36,7 @@ impl Default for EngineSettings {
 }
 
 /// Read `name` from `get` and parse it, naming the variable on failure.
-fn parse_var<T: std::str::FromStr>(
+pub(crate) fn parse_var<T: std::str::FromStr>(
     get: &dyn Fn(&str) -> Option<String>,
     name: &str,
     default: T,
@@ -209,6 +209,10 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// Error reports (off unless `SENTRY_DSN` is set).
     pub sentry: SentrySettings,
+    /// The match store (memory or Redis) and its live events.
+    pub store: crate::store::StoreSettings,
+    /// Graceful shutdown.
+    pub shutdown: crate::shutdown::ShutdownSettings,
 }
 
 /// Where and how errors are reported to Sentry.
@@ -335,6 +339,8 @@ impl Settings {
                         .collect()
                 })
                 .unwrap_or_default(),
+            store: crate::store::StoreSettings::from_lookup(get)?,
+            shutdown: crate::shutdown::ShutdownSettings::from_lookup(get)?,
         };
         let l = &s.rate_limits;
         for (name, v) in [

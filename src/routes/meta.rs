@@ -44,7 +44,8 @@ async fn healthz() -> HttpResponse {
 #[utoipa::path(get, path = "/readyz", tag = "meta", responses((status = 200, description = "ready"), (status = 503, description = "degraded or shutting down")))]
 async fn readyz(state: State) -> HttpResponse {
     let store = state.store.healthy().await;
-    let shutting_down = state.shutting_down.load(Ordering::Relaxed);
+    let shutting_down = state.shutting_down.load(Ordering::Relaxed)
+        || state.shutdown.phase() != crate::shutdown::Phase::Running;
     let engine = state.engine.health();
     let checks =
         json!({"embeddings": engine.embeddings, "index": engine.index, "match_store": store});

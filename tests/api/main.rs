@@ -1,7 +1,10 @@
 //! The HTTP API, end to end: a real server on a random port, driven with reqwest.
+mod events;
 mod hardening;
 mod helpers;
 mod matches;
 mod meta;
+mod redis_store;
 mod sentry;
+mod shutdown;
 mod words;
