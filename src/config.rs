@@ -204,6 +204,10 @@ pub struct Settings {
     pub allowed_origins: Vec<String>,
     /// Bearer token of `/admin/*`; unset: those routes do not exist.
     pub admin_token: Option<String>,
+    /// The puzzle catalogue directory (`PUZZLES_DIR`).
+    pub puzzles_dir: PathBuf,
+    /// Where puzzle progress lives (`DATABASE_URL`, `SQLITE_PATH`, `DATABASE_*`).
+    pub progress: crate::store::progress::ProgressSettings,
 }
 
 impl Settings {
@@ -285,6 +289,10 @@ impl Settings {
                     .map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?,
             },
             admin_token: get("ADMIN_TOKEN"),
+            puzzles_dir: get("PUZZLES_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(crate::puzzles::DEFAULT_DIR)),
+            progress: crate::store::progress::ProgressSettings::from_lookup(get)?,
             allowed_origins: get("ALLOWED_ORIGINS")
                 .map(|v| {
                     v.split(',')

@@ -3,6 +3,7 @@
 //! the same closure inside WATCH/MULTI (retrying on conflict, hence `FnMut`).
 
 pub mod memory;
+pub mod progress;
 
 use crate::error::ApiError;
 use crate::game::matches::Match;
