@@ -28,11 +28,35 @@ impl Application {
         Self::build_with_engine(settings, engine)
     }
 
-    /// Build around an already loaded engine (tests share one per binary).
+    /// Build around an already loaded engine (tests share one per binary); the puzzle
+    /// catalogue is loaded from `settings.puzzles_dir`.
     pub fn build_with_engine(
         settings: Settings,
         engine: Arc<Engine>,
     ) -> anyhow::Result<Application> {
+        let puzzles = Arc::new(crate::puzzles::play::Puzzles::new(load_catalogue(
+            &engine,
+            &settings.puzzles_dir,
+        )));
+        Self::build_with_puzzles(settings, engine, puzzles)
+    }
+
+    /// Build around a loaded engine and puzzle catalogue.
+    pub fn build_with_puzzles(
+        settings: Settings,
+        engine: Arc<Engine>,
+        puzzles: Arc<crate::puzzles::play::Puzzles>,
+    ) -> anyhow::Result<Application> {
+        let progress = Arc::new(crate::store::progress::ProgressStore::open(
+            &settings.progress,
+        )?);
+        // Migrate now; if the database is down, the first call that needs it tries again.
+        let migrating = progress.clone();
+        tokio::spawn(async move {
+            if let Err(e) = migrating.migrate().await {
+                tracing::error!(store = %migrating.label(), error = %e, "progress store not ready: puzzle progress answers 503 until it is");
+            }
+        });
         let (store, restored) = MemoryStore::restore(settings.snapshot_path.clone());
         let store = Arc::new(store);
         let listener = TcpListener::bind((settings.bind.as_str(), settings.port))
@@ -47,6 +71,8 @@ impl Application {
             match_counter: AtomicU64::new(0),
             metrics: Default::default(),
             idempotency: Default::default(),
+            puzzles,
+            progress,
         });
         let limit = settings.json_limit_bytes;
         let data = state.clone();
@@ -130,6 +156,25 @@ impl Application {
                 Err(e) => tracing::error!(error = %e, "final snapshot failed"),
             }
         }
+        state.progress.close().await;
         Ok(())
     }
+}
+
+/// Load and validate the puzzle catalogue (problems are logged as warnings naming the
+/// puzzle, and those puzzles left out).
+pub fn load_catalogue(engine: &Engine, dir: &std::path::Path) -> crate::puzzles::Catalogue {
+    let catalogue = crate::puzzles::Catalogue::load(engine, dir);
+    let s = catalogue.summary();
+    tracing::info!(
+        dir = %dir.display(),
+        puzzles = s.puzzles,
+        easy = s.easy,
+        medium = s.medium,
+        hard = s.hard,
+        problems = s.problems,
+        load_ms = s.load_ms as u64,
+        "puzzle catalogue loaded"
+    );
+    catalogue
 }

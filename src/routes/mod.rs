@@ -5,6 +5,7 @@ pub mod limits;
 pub mod matches;
 pub mod meta;
 pub mod openapi;
+pub mod puzzles;
 pub mod words;
 
 use crate::config::Settings;
@@ -29,6 +30,10 @@ pub struct AppState {
     pub match_counter: AtomicU64,
     pub metrics: crate::metrics::Metrics,
     pub idempotency: idempotency::Idempotency,
+    /// The puzzle catalogue (loaded at startup) with its score memos.
+    pub puzzles: Arc<crate::puzzles::play::Puzzles>,
+    /// Puzzle profiles and progress (Postgres or SQLite).
+    pub progress: Arc<crate::store::progress::ProgressStore>,
 }
 
 impl AppState {
@@ -165,6 +170,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     meta::configure(cfg);
     matches::configure(cfg, limits);
     words::configure(cfg, limits);
+    puzzles::configure(cfg, limits);
 }
 
 /// Headers on every response. The page and its assets are same-origin files, so scripts and

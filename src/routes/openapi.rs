@@ -21,6 +21,14 @@ use utoipa::{Modify, OpenApi};
         super::matches::next_round,
         super::words::analogy,
         super::words::test_analogies,
+        super::puzzles::list,
+        super::puzzles::daily,
+        super::puzzles::get_puzzle,
+        super::puzzles::solve,
+        super::puzzles::give_up,
+        super::puzzles::leaderboard,
+        super::puzzles::create_player,
+        super::puzzles::me,
     ),
     modifiers(&Bearer)
 )]

@@ -3,4 +3,5 @@ mod hardening;
 mod helpers;
 mod matches;
 mod meta;
+mod puzzles;
 mod words;
