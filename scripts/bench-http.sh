@@ -62,7 +62,7 @@ fi
 if [ "$what" = all ] || [ "$what" = puzzles ]; then
   python3 benches/http/setup_puzzles.py "$base" 0 "$work/anon.txt"
   echo "== POST puzzle solve, anonymous, 16 connections, first pass (each move scored for the first time)"
-  SOLVES_FILE="$work/anon.txt" wrk -t2 -c16 -d"${WARMUP:-6s}" --latency -s benches/http/solve.lua "$base" | show
+  SOLVES_FILE="$work/anon.txt" ONE_PASS=1 THREADS=2 wrk -t2 -c16 -d120s --latency -s benches/http/solve.lua "$base" | show
   for conns in 16 64; do
     echo "== POST puzzle solve, anonymous, $conns connections"
     SOLVES_FILE="$work/anon.txt" wrk -t2 -c"$conns" -d"$duration" --latency \
@@ -76,7 +76,7 @@ if [ "$what" = all ] || [ "$what" = puzzles ]; then
   pg="http://127.0.0.1:$pg_port"
   python3 benches/http/setup_puzzles.py "$pg" "${PROFILES:-64}" "$work/token.txt"
   # Warm the score memo (as a day of play would) without storing: anonymous first.
-  SOLVES_FILE="$work/anon.txt" wrk -t2 -c16 -d"${WARMUP:-6s}" -s benches/http/solve.lua "$pg" > /dev/null
+  SOLVES_FILE="$work/anon.txt" ONE_PASS=1 THREADS=2 wrk -t2 -c16 -d120s -s benches/http/solve.lua "$pg" > /dev/null
   echo "== POST puzzle solve with a profile token (Postgres), 16 connections"
   SOLVES_FILE="$work/token.txt" wrk -t2 -c16 -d"$duration" --latency \
     -s benches/http/solve.lua "$pg" | tee "$work/token.out" | show
