@@ -213,6 +213,10 @@ pub struct Settings {
     pub store: crate::store::StoreSettings,
     /// Graceful shutdown.
     pub shutdown: crate::shutdown::ShutdownSettings,
+    /// The puzzle catalogue directory (`PUZZLES_DIR`).
+    pub puzzles_dir: PathBuf,
+    /// Where puzzle progress lives (`DATABASE_URL`, `SQLITE_PATH`, `DATABASE_*`).
+    pub progress: crate::store::progress::ProgressSettings,
 }
 
 /// Where and how errors are reported to Sentry.
@@ -331,6 +335,10 @@ impl Settings {
             },
             admin_token: get("ADMIN_TOKEN"),
             sentry: SentrySettings::from_lookup(get)?,
+            puzzles_dir: get("PUZZLES_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(crate::puzzles::DEFAULT_DIR)),
+            progress: crate::store::progress::ProgressSettings::from_lookup(get)?,
             allowed_origins: get("ALLOWED_ORIGINS")
                 .map(|v| {
                     v.split(',')

@@ -22,6 +22,14 @@ use utoipa::{Modify, OpenApi};
         super::events::events,
         super::words::analogy,
         super::words::test_analogies,
+        super::puzzles::list,
+        super::puzzles::daily,
+        super::puzzles::get_puzzle,
+        super::puzzles::solve,
+        super::puzzles::give_up,
+        super::puzzles::leaderboard,
+        super::puzzles::create_player,
+        super::puzzles::me,
     ),
     modifiers(&Bearer)
 )]

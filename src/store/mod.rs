@@ -8,6 +8,7 @@
 
 pub mod events;
 pub mod memory;
+pub mod progress;
 pub mod redis;
 
 use crate::error::ApiError;

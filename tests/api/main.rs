@@ -4,6 +4,7 @@ mod hardening;
 mod helpers;
 mod matches;
 mod meta;
+mod puzzles;
 mod redis_store;
 mod sentry;
 mod shutdown;
