@@ -24,6 +24,7 @@ step "scripts/install-deps.sh (nginx and openssl, for the through-nginx tests of
 scripts/install-deps.sh
 
 step "cargo test --release"
+scripts/ensure-redis-server.sh > /dev/null   # the Redis outage test runs a private redis-server
 cargo test --release --all-targets
 
 step "word-bocce check-puzzles (the puzzle catalogue validates against the committed model)"

@@ -1,6 +1,9 @@
 //! The HTTP API, end to end: a real server on a random port, driven with reqwest.
+mod events;
 mod hardening;
 mod helpers;
 mod matches;
 mod meta;
+mod redis_store;
+mod shutdown;
 mod words;
