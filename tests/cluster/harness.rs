@@ -102,6 +102,15 @@ impl Cluster {
             .status()
             .expect("kill runs");
         assert!(st.success(), "kill -9 {}", self.pids[i]);
+        // Until the kernel has torn it down (gone, or a zombie nobody reaps): its sockets
+        // are closed by then.
+        let status = format!("/proc/{}/status", self.pids[i]);
+        for _ in 0..200 {
+            match std::fs::read_to_string(&status) {
+                Ok(s) if !s.contains("State:\tZ") => std::thread::sleep(Duration::from_millis(10)),
+                _ => break,
+            }
+        }
     }
 }
 
@@ -111,6 +120,11 @@ impl Drop for Cluster {
             .arg("stop")
             .env("CLUSTER_DIR", self.dir.path())
             .output();
+        // CLUSTER_TEST_KEEP=1 keeps the run directory (logs, nginx's error log) to look at.
+        if std::env::var_os("CLUSTER_TEST_KEEP").is_some() {
+            let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+            eprintln!("cluster run directory kept: {}", dir.keep().display());
+        }
     }
 }
 

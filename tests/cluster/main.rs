@@ -3,8 +3,9 @@
 //! shared matches under concurrency, an instance killed mid-match, match keys' TTL, and live
 //! events crossing instances. Needs nginx (`scripts/install-deps.sh`, which `scripts/test.sh`
 //! runs) and the Redis at `REDIS_TEST_URL` (default redis://127.0.0.1:6379).
-#[allow(dead_code)] // (parts serve the shared-store tests, which come with the Redis store)
+
 mod harness;
+mod shared;
 
 use futures::future::join_all;
 use harness::*;
@@ -12,7 +13,6 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 /// No jokers (every hand has plain cards), long rounds.
-#[allow(dead_code)]
 fn settings(players: usize, rounds: usize) -> Value {
     json!({"max_players": players, "M_private": 2, "wildcard_ratio": 0.0,
            "timeout_secs": 600, "rounds": rounds})
