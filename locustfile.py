@@ -25,6 +25,7 @@ import gevent
 from geventhttpclient import HTTPClient
 from geventhttpclient.url import URL
 from locust import FastHttpUser, between, events, task
+from locust.contrib.fasthttp import insecure_ssl_context_factory
 
 # Matches being played, for spectators to watch (one process: shared by its users).
 LIVE_MATCHES = deque(maxlen=200)
@@ -33,6 +34,11 @@ EVENTS_SEEN = [0, 0]
 JOKER_WORDS = ["music", "river", "light", "money", "garden", "winter", "family", "engine", "market", "story"]
 PLAYERS_PER_MATCH = 4
 ROUNDS_PER_MATCH = 2
+
+
+def think():
+    """A moment between one player's action and the next (people do not click in bursts)."""
+    gevent.sleep(random.uniform(0.05, 0.25))
 
 
 def problem_code(resp):
@@ -99,6 +105,7 @@ class MatchPlayers(FastHttpUser):
             if st != 201:
                 return
             players.append((j["player"]["id"], j["player_token"]))
+            think()
         api.call("GET", f"/match/{mid}", "/match/[id]")
         st, rnd = api.call("POST", f"/match/{mid}/start", "/match/[id]/start", token=host)
         if st != 200:
@@ -122,6 +129,7 @@ class MatchPlayers(FastHttpUser):
         submit = f"/match/{mid}/round/{rid}/submit"
         name = "/match/[id]/round/[round]/submit"
         for i, (pid, tok) in enumerate(players):
+            think()
             st, me = api.call("GET", f"/match/{mid}/player/{pid}", "/match/[id]/player/[player]", token=tok)
             if st != 200:
                 continue
@@ -252,7 +260,9 @@ def watch_events(user, path, seconds):
     """Open the event stream on a connection of its own, report the time to its headers as the
     request's response time, count the events that arrive in `seconds`, then hang up."""
     url = URL(user.host + path)
-    client = HTTPClient.from_url(url, insecure=True, connection_timeout=5, network_timeout=seconds + 20)
+    # Unverified TLS, like FastHttpUser's own connections (the loopback cluster's CA is throw-away).
+    client = HTTPClient.from_url(url, insecure=True, ssl_context_factory=insecure_ssl_context_factory,
+                                 connection_timeout=5, network_timeout=seconds + 20)
     start = time.perf_counter()
     exc, length, received = None, 0, 0
     try:

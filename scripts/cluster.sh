@@ -55,12 +55,12 @@ make_certs() {
   local d=$run/tls
   [ -s "$d/server.crt" ] && [ -s "$d/ca.crt" ] && return
   mkdir -p "$d"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=Word Bocce test CA" \
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj "/CN=Word Bocce test CA" \
     -keyout "$d/ca.key" -out "$d/ca.crt" 2> /dev/null
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" \
     -keyout "$d/server.key" -out "$d/server.csr" 2> /dev/null
   printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=critical,CA:FALSE" \
-    "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" > "$d/server.ext"
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" > "$d/server.ext"
   openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
     -days 30 -extfile "$d/server.ext" -out "$d/server.crt" 2> /dev/null
   chmod 600 "$d"/*.key

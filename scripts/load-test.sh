@@ -5,6 +5,7 @@
 #
 #   scripts/load-test.sh                        # 60 users, 5 minutes
 #   USERS=100 SPAWN_RATE=10 DURATION=10m scripts/load-test.sh
+#   LOCUST_CLASSES="MatchPlayers Spectators" scripts/load-test.sh   # some of the user classes
 #
 # Writes $LOAD_DIR (default $CARGO_TARGET_DIR/load/<time>): locust's CSV stats (run_stats.csv,
 # run_stats_history.csv, run_failures.csv), rss.csv (kB, every 10 s, per instance and nginx),
@@ -68,7 +69,7 @@ sampler=$!
 echo "load: $users users (spawn $spawn/s) for $duration against $URL; results in $out"
 set +e
 "$venv/bin/locust" -f locustfile.py --headless --host "$URL" -u "$users" -r "$spawn" -t "$duration" \
-  --csv "$out/run" --csv-full-history --only-summary --stop-timeout 10 2>&1 | tee "$out/locust.log" | grep -v "^\[" 
+  --csv "$out/run" --csv-full-history --only-summary --stop-timeout 10 ${LOCUST_CLASSES:-} 2>&1 | tee "$out/locust.log" | grep -v "^\[" 
 set -e
 kill "$sampler" 2> /dev/null || true; sampler=""
 
