@@ -22,6 +22,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   # Only our own nginx runs (scripts/cluster.sh, as a non-system instance); the package's
   # service is not needed, and where policy-rc.d forbids starting services it stays down.
   sudo_ env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
+  # Newer releases have no nginx-light: their plain nginx package is the small one.
+  apt-cache show nginx-light > /dev/null 2>&1 || missing=("${missing[@]/nginx-light/nginx}")
   sudo_ env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
 fi
 
