@@ -20,6 +20,9 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --release -- -D warnings
 
+step "scripts/install-deps.sh (nginx and openssl, for the through-nginx tests of tests/cluster)"
+scripts/install-deps.sh
+
 step "cargo test --release"
 scripts/ensure-redis-server.sh > /dev/null   # the Redis outage test runs a private redis-server
 cargo test --release --all-targets
