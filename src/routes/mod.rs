@@ -5,6 +5,8 @@ pub mod limits;
 pub mod matches;
 pub mod meta;
 pub mod openapi;
+pub mod page;
+pub mod visualize;
 pub mod words;
 
 use crate::config::Settings;
@@ -165,6 +167,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     meta::configure(cfg);
     matches::configure(cfg, limits);
     words::configure(cfg, limits);
+    visualize::configure(cfg, limits);
+    page::configure(cfg);
 }
 
 /// Headers on every response. The page and its assets are same-origin files, so scripts and

@@ -21,6 +21,9 @@ use utoipa::{Modify, OpenApi};
         super::matches::next_round,
         super::words::analogy,
         super::words::test_analogies,
+        super::visualize::visualize_word,
+        super::visualize::visualize_move,
+        super::visualize::visualize_post,
     ),
     modifiers(&Bearer)
 )]

@@ -3,4 +3,6 @@ mod hardening;
 mod helpers;
 mod matches;
 mod meta;
+mod page;
+mod visualize;
 mod words;
