@@ -21,6 +21,7 @@ step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --release -- -D warnings
 
 step "cargo test --release"
+scripts/ensure-redis-server.sh > /dev/null   # the Redis outage test runs a private redis-server
 cargo test --release --all-targets
 
 step "word-bocce check-puzzles (the puzzle catalogue validates against the committed model)"

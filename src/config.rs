@@ -33,7 +33,7 @@ impl Default for EngineSettings {
 }
 
 /// Read `name` from `get` and parse it, naming the variable on failure.
-fn parse_var<T: std::str::FromStr>(
+pub(crate) fn parse_var<T: std::str::FromStr>(
     get: &dyn Fn(&str) -> Option<String>,
     name: &str,
     default: T,
@@ -204,6 +204,10 @@ pub struct Settings {
     pub allowed_origins: Vec<String>,
     /// Bearer token of `/admin/*`; unset: those routes do not exist.
     pub admin_token: Option<String>,
+    /// The match store (memory or Redis) and its live events.
+    pub store: crate::store::StoreSettings,
+    /// Graceful shutdown.
+    pub shutdown: crate::shutdown::ShutdownSettings,
 }
 
 impl Settings {
@@ -293,6 +297,8 @@ impl Settings {
                         .collect()
                 })
                 .unwrap_or_default(),
+            store: crate::store::StoreSettings::from_lookup(get)?,
+            shutdown: crate::shutdown::ShutdownSettings::from_lookup(get)?,
         };
         let l = &s.rate_limits;
         for (name, v) in [

@@ -39,6 +39,7 @@ pub enum Code {
     RateLimited,
     StoreUnavailable,
     ShuttingDown,
+    TooManyStreams,
     Internal,
 }
 
@@ -79,6 +80,7 @@ impl Code {
             RateLimited => ("rate_limited", 429, "Too many requests"),
             StoreUnavailable => ("store_unavailable", 503, "Store unavailable"),
             ShuttingDown => ("shutting_down", 503, "Shutting down"),
+            TooManyStreams => ("too_many_streams", 503, "Too many event streams"),
             Internal => ("internal_error", 500, "Internal error"),
         }
     }

@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod puzzles;
 pub mod routes;
 pub mod scoring;
+pub mod shutdown;
 pub mod simd;
 pub mod startup;
 pub mod store;

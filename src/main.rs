@@ -206,6 +206,7 @@ fn serve() -> anyhow::Result<()> {
             resident_bytes = resident_bytes(),
             "serving"
         );
+        app.handle_signals();
         app.run_until_stopped().await
     })
 }

@@ -6,6 +6,7 @@ use crate::engine::Engine;
 use crate::error::{ApiError, Code};
 use crate::routes::{self, AppState};
 use crate::store::memory::{MemoryStore, Restored};
+use crate::store::redis::RedisMatchStore;
 use crate::store::MatchStore;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
@@ -33,20 +34,40 @@ impl Application {
         settings: Settings,
         engine: Arc<Engine>,
     ) -> anyhow::Result<Application> {
-        let (store, restored) = MemoryStore::restore(settings.snapshot_path.clone());
-        let store = Arc::new(store);
+        // Redis when REDIS_URL is set (shared by every instance), else in memory with a snapshot.
+        let (store, memory, restored, shared): (Arc<dyn MatchStore>, _, _, _) =
+            match &settings.store.redis_url {
+                Some(_) => {
+                    let redis = Arc::new(RedisMatchStore::new(&settings.store)?);
+                    redis.start_listener();
+                    let conn = redis.conn();
+                    (
+                        redis as Arc<dyn MatchStore>,
+                        None,
+                        Restored::NoSnapshot,
+                        Some(conn),
+                    )
+                }
+                None => {
+                    let (m, restored) = MemoryStore::restore(settings.snapshot_path.clone());
+                    let m = Arc::new(m.with_replay(settings.store.events_replay));
+                    (m.clone() as Arc<dyn MatchStore>, Some(m), restored, None)
+                }
+            };
         let listener = TcpListener::bind((settings.bind.as_str(), settings.port))
             .map_err(|e| anyhow::anyhow!("cannot bind {}:{}: {e}", settings.bind, settings.port))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             engine,
-            store: store.clone() as Arc<dyn MatchStore>,
+            store,
             settings: settings.clone(),
             shutting_down: AtomicBool::new(false),
             started: Instant::now(),
             match_counter: AtomicU64::new(0),
             metrics: Default::default(),
-            idempotency: Default::default(),
+            idempotency: routes::idempotency::Idempotency::new(shared),
+            shutdown: Default::default(),
+            streams: routes::events::Streams::new(settings.store.sse_max_clients),
         });
         let limit = settings.json_limit_bytes;
         let data = state.clone();
@@ -83,11 +104,12 @@ impl Application {
         .client_disconnect_timeout(Duration::from_secs(5))
         .keep_alive(Duration::from_secs(30))
         .max_connections(10_000)
-        .shutdown_timeout(30)
+        .shutdown_timeout(settings.shutdown.timeout_secs)
+        .disable_signals()
         .run();
 
         // The snapshot: every interval, and once more when the server stops.
-        if settings.snapshot_path.is_some() {
+        if let (Some(store), true) = (memory, settings.snapshot_path.is_some()) {
             let every = Duration::from_secs(settings.snapshot_interval_secs);
             let store = store.clone();
             tokio::spawn(async move {
@@ -116,14 +138,51 @@ impl Application {
         self.port
     }
 
-    /// Serve until stopped (SIGINT/SIGTERM stop the server gracefully: in-flight requests
-    /// finish); then the snapshot is flushed.
+    /// Shut down gracefully on SIGTERM or SIGINT (see [`crate::shutdown`]); a second signal
+    /// stops at once. The binary calls this; tests use `state.shutdown.begin()` instead.
+    pub fn handle_signals(&self) {
+        let state = self.state.clone();
+        let handle = self.server.handle();
+        tokio::spawn(async move {
+            let first = crate::shutdown::signal().await;
+            tracing::info!(signal = first, "shutting down gracefully");
+            state.shutdown.begin();
+            let second = crate::shutdown::signal().await;
+            tracing::warn!(signal = second, "second signal: stopping now");
+            handle.stop(false).await;
+        });
+    }
+
+    /// Serve until stopped: once shutdown begins (a signal, or `state.shutdown.begin()`),
+    /// readiness turns 503 at once; after `SHUTDOWN_DELAY_SECS` the listener closes, event
+    /// streams end, in-flight requests finish (within `SHUTDOWN_TIMEOUT_SECS`); then the
+    /// snapshot is flushed.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = self.state.clone();
-        self.server.await?;
+        let handle = self.server.handle();
+        let watcher = state.clone();
+        let driver = tokio::spawn(async move {
+            crate::shutdown::Shutdown::reached(
+                watcher.shutdown.watch(),
+                crate::shutdown::Phase::Draining,
+            )
+            .await;
+            watcher
+                .shutting_down
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            let delay = watcher.settings.shutdown.delay_secs;
+            tokio::time::sleep(Duration::from_secs(delay)).await;
+            watcher.shutdown.stop();
+            tracing::info!("stopped accepting; draining in-flight requests");
+            handle.stop(true).await;
+        });
+        let served = self.server.await;
+        driver.abort();
+        served?;
         state
             .shutting_down
             .store(true, std::sync::atomic::Ordering::Relaxed);
+        state.shutdown.stop();
         if state.settings.snapshot_path.is_some() {
             match state.store.flush().await {
                 Ok(()) => tracing::info!("match snapshot flushed"),

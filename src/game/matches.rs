@@ -216,6 +216,10 @@ pub struct Match {
     pub updated_at: u64,
     /// Bumped on every change: the ETag of reads, and the version of optimistic writes.
     pub version: u64,
+    /// The id of the last live event of this match (`GET /match/{id}/events`); the store
+    /// advances it in the same atomic write as the change the events describe.
+    #[serde(default)]
+    pub event_seq: u64,
 }
 
 // ---- views (what responses carry) ----
@@ -363,6 +367,7 @@ impl Match {
             created_at: now,
             updated_at: now,
             version: 0,
+            event_seq: 0,
         }
     }
 

@@ -135,7 +135,7 @@ fn unknown_match(id: &str) -> ApiError {
 }
 
 /// Load a match, resolving its round first if that is due (and storing that).
-async fn load(state: &State, id: &str) -> Result<Match, ApiError> {
+pub(crate) async fn load(state: &State, id: &str) -> Result<Match, ApiError> {
     let m = state
         .store
         .get(id)

@@ -44,7 +44,8 @@ async fn healthz() -> HttpResponse {
 #[utoipa::path(get, path = "/readyz", tag = "meta", responses((status = 200, description = "ready"), (status = 503, description = "degraded or shutting down")))]
 async fn readyz(state: State) -> HttpResponse {
     let store = state.store.healthy().await;
-    let shutting_down = state.shutting_down.load(Ordering::Relaxed);
+    let shutting_down = state.shutting_down.load(Ordering::Relaxed)
+        || state.shutdown.phase() != crate::shutdown::Phase::Running;
     // The model and index are loaded before the server binds: if we answer, they are there.
     let checks = json!({"embeddings": true, "index": true, "match_store": store});
     let ok = store && !shutting_down;

@@ -1,5 +1,6 @@
 //! HTTP resources, each registering itself; thin handlers over `game/` and `store/`.
 
+pub mod events;
 pub mod idempotency;
 pub mod limits;
 pub mod matches;
@@ -31,6 +32,10 @@ pub struct AppState {
     pub match_counter: AtomicU64,
     pub metrics: crate::metrics::Metrics,
     pub idempotency: idempotency::Idempotency,
+    /// Graceful shutdown: its phase, watched by readiness and event streams.
+    pub shutdown: crate::shutdown::Shutdown,
+    /// Open event streams on this instance (bounded by `SSE_MAX_CLIENTS`).
+    pub streams: events::Streams,
 }
 
 impl AppState {
@@ -166,6 +171,7 @@ impl Limits {
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     meta::configure(cfg);
     matches::configure(cfg, limits);
+    events::configure(cfg);
     words::configure(cfg, limits);
     visualize::configure(cfg, limits);
     page::configure(cfg);

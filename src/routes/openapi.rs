@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         super::matches::submit,
         super::matches::resolve,
         super::matches::next_round,
+        super::events::events,
         super::words::analogy,
         super::words::test_analogies,
         super::visualize::visualize_word,

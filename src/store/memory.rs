@@ -1,7 +1,10 @@
 //! The embedded default: matches in memory, one lock per match, written to a snapshot file
 //! every 60 s and at shutdown, restored at startup. A snapshot that cannot be read is reported
-//! and set aside (renamed), never silently dropped.
+//! and set aside (renamed), never silently dropped. Live events go to a local broadcast (one
+//! instance) and a ring of the last ones per match (not snapshotted: ids carry on from
+//! `Match::event_seq` after a restart, so resumes stay consistent).
 
+use super::events::{self, Event, EventHub, Ring};
 use super::{BoxFuture, MatchStore, Mutation};
 use crate::error::{ApiError, Code};
 use crate::game::matches::Match;
@@ -10,10 +13,31 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
-#[derive(Default)]
+struct Entry {
+    m: Match,
+    ring: Ring,
+}
+
+impl Entry {
+    fn new(m: Match) -> Arc<Mutex<Entry>> {
+        Arc::new(Mutex::new(Entry {
+            m,
+            ring: Ring::default(),
+        }))
+    }
+}
+
 pub struct MemoryStore {
-    matches: RwLock<HashMap<String, Arc<Mutex<Match>>>>,
+    matches: RwLock<HashMap<String, Arc<Mutex<Entry>>>>,
     snapshot: Option<PathBuf>,
+    hub: EventHub,
+    replay: usize,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore::new(None)
+    }
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -41,7 +65,15 @@ impl MemoryStore {
         MemoryStore {
             matches: RwLock::new(HashMap::new()),
             snapshot,
+            hub: EventHub::new(256),
+            replay: super::StoreSettings::default().events_replay,
         }
+    }
+
+    /// Keep the last `n` events per match for resumes.
+    pub fn with_replay(mut self, n: usize) -> MemoryStore {
+        self.replay = n.max(1);
+        self
     }
 
     /// A store restored from its snapshot file (if any).
@@ -58,7 +90,7 @@ impl MemoryStore {
                 let n = matches.len();
                 let mut map = store.matches.write().expect("fresh lock");
                 for m in matches {
-                    map.insert(m.id.clone(), Arc::new(Mutex::new(m)));
+                    map.insert(m.id.clone(), Entry::new(m));
                 }
                 drop(map);
                 (store, Restored::Matches(n))
@@ -80,7 +112,7 @@ impl MemoryStore {
         }
     }
 
-    fn entry(&self, id: &str) -> Option<Arc<Mutex<Match>>> {
+    fn entry(&self, id: &str) -> Option<Arc<Mutex<Entry>>> {
         self.matches.read().ok()?.get(id).cloned()
     }
 
@@ -89,7 +121,7 @@ impl MemoryStore {
         let Some(path) = &self.snapshot else {
             return Ok(0);
         };
-        let entries: Vec<Arc<Mutex<Match>>> = self
+        let entries: Vec<Arc<Mutex<Entry>>> = self
             .matches
             .read()
             .map_err(|_| anyhow::anyhow!("store lock poisoned"))?
@@ -98,7 +130,7 @@ impl MemoryStore {
             .collect();
         let matches: Vec<Match> = entries
             .iter()
-            .filter_map(|e| e.lock().ok().map(|m| m.clone()))
+            .filter_map(|e| e.lock().ok().map(|e| e.m.clone()))
             .collect();
         let n = matches.len();
         let body = serde_json::to_vec(&Snapshot {
@@ -139,7 +171,7 @@ impl MatchStore for MemoryStore {
     fn insert(&self, m: Match) -> BoxFuture<'_, Result<(), ApiError>> {
         Box::pin(async move {
             let mut map = self.matches.write().map_err(|_| poisoned())?;
-            map.insert(m.id.clone(), Arc::new(Mutex::new(m)));
+            map.insert(m.id.clone(), Entry::new(m));
             Ok(())
         })
     }
@@ -148,7 +180,7 @@ impl MatchStore for MemoryStore {
         Box::pin(async move {
             match self.entry(id) {
                 None => Ok(None),
-                Some(e) => Ok(Some(e.lock().map_err(|_| poisoned())?.clone())),
+                Some(e) => Ok(Some(e.lock().map_err(|_| poisoned())?.m.clone())),
             }
         })
     }
@@ -164,9 +196,14 @@ impl MatchStore for MemoryStore {
                 .ok_or_else(|| ApiError::new(Code::UnknownMatch, format!("no match '{id}'")))?;
             let mut guard = entry.lock().map_err(|_| poisoned())?;
             // Work on a copy: an error leaves the stored match untouched.
-            let mut copy = guard.clone();
+            let mut copy = guard.m.clone();
             let out = f(&mut copy)?;
-            *guard = copy;
+            let fresh = events::diff(&guard.m, &mut copy);
+            guard.m = copy;
+            for e in fresh {
+                guard.ring.push(e.clone(), self.replay);
+                self.hub.dispatch(e);
+            }
             Ok(out)
         })
     }
@@ -185,5 +222,22 @@ impl MatchStore for MemoryStore {
                 .map(|_| ())
                 .map_err(ApiError::internal)
         })
+    }
+
+    fn events_since<'a>(
+        &'a self,
+        id: &'a str,
+        after: u64,
+    ) -> BoxFuture<'a, Result<Vec<Event>, ApiError>> {
+        Box::pin(async move {
+            Ok(match self.entry(id) {
+                None => Vec::new(),
+                Some(e) => e.lock().map_err(|_| poisoned())?.ring.since(after),
+            })
+        })
+    }
+
+    fn subscribe(&self, id: &str) -> tokio::sync::broadcast::Receiver<Arc<Event>> {
+        self.hub.subscribe(id)
     }
 }

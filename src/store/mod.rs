@@ -1,8 +1,14 @@
 //! Where matches live. The trait is shaped so that every change is one atomic read-modify-write
 //! of one match: the in-memory store holds a lock on that match alone; a Redis store can run
 //! the same closure inside WATCH/MULTI (retrying on conflict, hence `FnMut`).
+//!
+//! Both stores also carry the live events of their matches ([`events`]): they derive them from
+//! every committed change, keep the last few per match for `Last-Event-ID` resumes, and fan them
+//! out (a local broadcast in memory; Redis pub/sub across instances).
 
+pub mod events;
 pub mod memory;
+pub mod redis;
 
 use crate::error::ApiError;
 use crate::game::matches::Match;
@@ -39,6 +45,88 @@ pub trait MatchStore: Send + Sync {
 
     /// Persist what must survive a restart (the memory store's snapshot); a no-op elsewhere.
     fn flush(&self) -> BoxFuture<'_, Result<(), ApiError>>;
+
+    /// The retained events of match `id` whose ids are above `after`, oldest first.
+    fn events_since<'a>(
+        &'a self,
+        id: &'a str,
+        after: u64,
+    ) -> BoxFuture<'a, Result<Vec<events::Event>, ApiError>>;
+
+    /// The live events of match `id` (made on any instance), from now on.
+    fn subscribe(
+        &self,
+        id: &str,
+    ) -> tokio::sync::broadcast::Receiver<std::sync::Arc<events::Event>>;
+}
+
+/// Where matches live and how long: `REDIS_URL` (unset: in memory), its key prefix, the TTL of a
+/// match after its last write, and how many events per match are kept for resumes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreSettings {
+    pub redis_url: Option<String>,
+    pub key_prefix: String,
+    pub match_ttl_secs: u64,
+    /// Connection and response timeout of every Redis command.
+    pub redis_timeout_ms: u64,
+    pub events_replay: usize,
+    /// Concurrent event streams an instance serves (`SSE_MAX_CLIENTS`).
+    pub sse_max_clients: usize,
+    /// Seconds between keep-alive comments on an event stream.
+    pub sse_keepalive_secs: u64,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings {
+            redis_url: None,
+            key_prefix: "wb:".into(),
+            match_ttl_secs: 24 * 3600,
+            redis_timeout_ms: 2000,
+            events_replay: 256,
+            sse_max_clients: 2000,
+            sse_keepalive_secs: 15,
+        }
+    }
+}
+
+impl StoreSettings {
+    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<StoreSettings> {
+        use crate::config::parse_var;
+        let d = StoreSettings::default();
+        let s = StoreSettings {
+            redis_url: get("REDIS_URL"),
+            key_prefix: get("REDIS_KEY_PREFIX").unwrap_or(d.key_prefix),
+            match_ttl_secs: parse_var(get, "MATCH_TTL_SECS", d.match_ttl_secs)?,
+            redis_timeout_ms: parse_var(get, "REDIS_TIMEOUT_MS", d.redis_timeout_ms)?,
+            events_replay: parse_var(get, "EVENTS_REPLAY", d.events_replay)?,
+            sse_max_clients: parse_var(get, "SSE_MAX_CLIENTS", d.sse_max_clients)?,
+            sse_keepalive_secs: parse_var(get, "SSE_KEEPALIVE_SECS", d.sse_keepalive_secs)?,
+        };
+        if let Some(url) = &s.redis_url {
+            ::redis::Client::open(url.as_str())
+                .map_err(|e| anyhow::anyhow!("REDIS_URL is not a Redis URL: {e}"))?;
+        }
+        if !(60..=30 * 24 * 3600).contains(&s.match_ttl_secs) {
+            anyhow::bail!("MATCH_TTL_SECS must be between 60 and 2592000");
+        }
+        if !(50..=60_000).contains(&s.redis_timeout_ms) {
+            anyhow::bail!("REDIS_TIMEOUT_MS must be between 50 and 60000");
+        }
+        if !(1..=100_000).contains(&s.events_replay) {
+            anyhow::bail!("EVENTS_REPLAY must be between 1 and 100000");
+        }
+        if !(1..=1_000_000).contains(&s.sse_max_clients) {
+            anyhow::bail!("SSE_MAX_CLIENTS must be between 1 and 1000000");
+        }
+        if !(1..=300).contains(&s.sse_keepalive_secs) {
+            anyhow::bail!("SSE_KEEPALIVE_SECS must be between 1 and 300");
+        }
+        if s.key_prefix.len() > 64 || s.key_prefix.chars().any(|c| c.is_whitespace()) {
+            anyhow::bail!("REDIS_KEY_PREFIX must be at most 64 characters, without spaces");
+        }
+        Ok(s)
+    }
 }
 
 /// Run a typed change through [`MatchStore::update`].

@@ -1,8 +1,11 @@
 //! The HTTP API, end to end: a real server on a random port, driven with reqwest.
+mod events;
 mod hardening;
 mod helpers;
 mod matches;
 mod meta;
 mod page;
+mod redis_store;
+mod shutdown;
 mod visualize;
 mod words;

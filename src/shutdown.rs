@@ -1,0 +1,145 @@
+//! Graceful shutdown. On SIGTERM or SIGINT (or [`Shutdown::begin`]):
+//! 1. *draining* at once: readiness answers 503 (`shutting_down: true`), so load balancers and
+//!    orchestrators take the instance out; requests are still served for
+//!    `SHUTDOWN_DELAY_SECS` (default 0), for balancers that only learn from readiness probes;
+//! 2. *stopping*: the listener closes (new connections are refused, so nginx moves on to
+//!    another instance), event streams get a final `shutdown` event and end, idle keep-alive
+//!    connections close, in-flight requests finish — for at most `SHUTDOWN_TIMEOUT_SECS`
+//!    (default 30), after which what is left is cut;
+//! 3. the memory store's snapshot is written, and the process exits 0.
+//!
+//! A second signal while draining stops at once (in-flight requests are cut).
+
+use tokio::sync::watch;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    Running,
+    Draining,
+    Stopping,
+}
+
+/// The shutdown state every part of the service can watch.
+pub struct Shutdown {
+    tx: watch::Sender<Phase>,
+}
+
+impl Default for Shutdown {
+    fn default() -> Self {
+        Shutdown {
+            tx: watch::channel(Phase::Running).0,
+        }
+    }
+}
+
+impl Shutdown {
+    pub fn phase(&self) -> Phase {
+        *self.tx.borrow()
+    }
+
+    /// Start draining (a no-op if already shutting down).
+    pub fn begin(&self) {
+        self.advance(Phase::Draining);
+    }
+
+    /// Stop: streams end, the server stops accepting.
+    pub fn stop(&self) {
+        self.advance(Phase::Stopping);
+    }
+
+    fn advance(&self, to: Phase) {
+        self.tx.send_if_modified(|p| {
+            if *p < to {
+                *p = to;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    pub fn watch(&self) -> watch::Receiver<Phase> {
+        self.tx.subscribe()
+    }
+
+    /// Resolves once the phase is at least `phase`.
+    pub async fn reached(mut rx: watch::Receiver<Phase>, phase: Phase) {
+        let _ = rx.wait_for(|p| *p >= phase).await;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShutdownSettings {
+    /// How long in-flight requests may take once the listener is closed.
+    pub timeout_secs: u64,
+    /// How long the instance keeps serving, not ready, before it stops accepting.
+    pub delay_secs: u64,
+}
+
+impl Default for ShutdownSettings {
+    fn default() -> Self {
+        ShutdownSettings {
+            timeout_secs: 30,
+            delay_secs: 0,
+        }
+    }
+}
+
+impl ShutdownSettings {
+    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<ShutdownSettings> {
+        use crate::config::parse_var;
+        let d = ShutdownSettings::default();
+        let s = ShutdownSettings {
+            timeout_secs: parse_var(get, "SHUTDOWN_TIMEOUT_SECS", d.timeout_secs)?,
+            delay_secs: parse_var(get, "SHUTDOWN_DELAY_SECS", d.delay_secs)?,
+        };
+        if !(1..=3600).contains(&s.timeout_secs) {
+            anyhow::bail!("SHUTDOWN_TIMEOUT_SECS must be between 1 and 3600");
+        }
+        if s.delay_secs > 600 {
+            anyhow::bail!("SHUTDOWN_DELAY_SECS must be at most 600");
+        }
+        Ok(s)
+    }
+}
+
+/// The next SIGTERM or SIGINT.
+pub async fn signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (mut term, mut int) = match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(t), Ok(i)) => (t, i),
+            _ => {
+                tracing::error!("cannot listen for signals");
+                return std::future::pending().await;
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "ctrl-c"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases_only_move_forward() {
+        let s = Shutdown::default();
+        assert_eq!(s.phase(), Phase::Running);
+        s.stop();
+        s.begin();
+        assert_eq!(s.phase(), Phase::Stopping);
+    }
+}
