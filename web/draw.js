@@ -51,7 +51,9 @@ export function drawViz(viz, title = 'The move in word space') {
     const r = p.type === 'neighbor' ? 3 : p.type === 'result' ? 7 : 5;
     g.append(s('circle', { cx: sx(p.x), cy: sy(p.y), r }));
     const label = p.type === 'result' ? 'ball' : p.word;
-    g.append(s('text', { x: sx(p.x) + r + 3, y: sy(p.y) + 4 }, label));
+    // Labels on the right third go left of their point, so they stay inside the court.
+    const left = sx(p.x) > W * 0.7;
+    g.append(s('text', { x: sx(p.x) + (left ? -(r + 3) : r + 3), y: sy(p.y) + 4, 'text-anchor': left ? 'end' : 'start' }, label));
     g.append(s('title', {}, `${p.word} (${p.type})` + (p.similarity !== undefined ? ` — ${p.similarity.toFixed(3)}` : '')));
     svg.append(g);
   }

@@ -108,7 +108,13 @@ pub fn assets() -> &'static HashMap<&'static str, Asset> {
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(page))
+        .route("/favicon.ico", web::get().to(favicon))
         .route("/static/{name}", web::get().to(static_file));
+}
+
+/// Browsers ask for `/favicon.ico` on any page without an icon link (`/docs`, JSON documents).
+async fn favicon(req: HttpRequest) -> HttpResponse {
+    serve(&req, "favicon.svg")
 }
 
 async fn page(req: HttpRequest) -> HttpResponse {

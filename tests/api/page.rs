@@ -82,6 +82,9 @@ async fn the_page_is_served_with_its_assets_versioned() {
         app_js.contains("./match.js?v="),
         "module imports are versioned too"
     );
+    let icon = app.get("/favicon.ico", None).await;
+    assert_eq!(icon.status(), 200);
+    assert_eq!(header(&icon, "content-type"), "image/svg+xml");
     assert_problem(app.get("/static/nope.js", None).await, 404, "not_found").await;
     assert_problem(app.get("/static/index.html", None).await, 404, "not_found").await;
 }
