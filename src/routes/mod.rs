@@ -6,7 +6,9 @@ pub mod limits;
 pub mod matches;
 pub mod meta;
 pub mod openapi;
+pub mod page;
 pub mod puzzles;
+pub mod visualize;
 pub mod words;
 
 use crate::config::Settings;
@@ -177,6 +179,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     events::configure(cfg);
     words::configure(cfg, limits);
     puzzles::configure(cfg, limits);
+    visualize::configure(cfg, limits);
+    page::configure(cfg);
 }
 
 /// Headers on every response. The page and its assets are same-origin files, so scripts and

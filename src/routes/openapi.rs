@@ -30,6 +30,9 @@ use utoipa::{Modify, OpenApi};
         super::puzzles::leaderboard,
         super::puzzles::create_player,
         super::puzzles::me,
+        super::visualize::visualize_word,
+        super::visualize::visualize_move,
+        super::visualize::visualize_post,
     ),
     modifiers(&Bearer)
 )]
