@@ -24,6 +24,12 @@ struct Histogram {
 }
 
 impl Histogram {
+    const EMPTY: Histogram = Histogram {
+        counts: [0; BUCKETS.len()],
+        sum: 0.0,
+        count: 0,
+    };
+
     fn observe(&mut self, secs: f64) {
         for (c, b) in self.counts.iter_mut().zip(BUCKETS) {
             if secs <= b {
@@ -52,6 +58,64 @@ impl Histogram {
         let _ = writeln!(out, "{name}_sum{braces} {}", self.sum);
         let _ = writeln!(out, "{name}_count{braces} {}", self.count);
     }
+}
+
+/// Rounds resolved and matches finished, counted where a store commits the change (once per
+/// change whichever instance makes it, whether a host, the last move or the deadline did it).
+pub static ROUNDS_RESOLVED: AtomicU64 = AtomicU64::new(0);
+pub static MATCHES_FINISHED: AtomicU64 = AtomicU64::new(0);
+/// Latency of HNSW searches that answer players (nearest word, analogy, visualise).
+static INDEX_SEARCH: Mutex<Histogram> = Mutex::new(Histogram::EMPTY);
+
+/// Count the events a store has just committed.
+pub fn count_committed<'a>(events: impl IntoIterator<Item = &'a str>) {
+    for e in events {
+        match e {
+            "round_resolved" => ROUNDS_RESOLVED.fetch_add(1, Ordering::Relaxed),
+            "match_finished" => MATCHES_FINISHED.fetch_add(1, Ordering::Relaxed),
+            _ => 0,
+        };
+    }
+}
+
+pub fn observe_index_search(secs: f64) {
+    if let Ok(mut h) = INDEX_SEARCH.lock() {
+        h.observe(secs);
+    }
+}
+
+/// The process-wide metrics above, and the open event streams of this instance.
+pub fn render_process(open_streams: usize) -> String {
+    let mut out = String::with_capacity(2048);
+    for (name, help, v) in [
+        (
+            "wordbocce_rounds_resolved_total",
+            "Rounds resolved (by the host, the last move or the deadline).",
+            ROUNDS_RESOLVED.load(Ordering::Relaxed),
+        ),
+        (
+            "wordbocce_matches_finished_total",
+            "Matches played to the end.",
+            MATCHES_FINISHED.load(Ordering::Relaxed),
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP wordbocce_event_streams Open event streams (SSE) on this instance.\n# TYPE wordbocce_event_streams gauge\nwordbocce_event_streams {open_streams}"
+    );
+    let _ = writeln!(
+        out,
+        "# HELP wordbocce_index_search_seconds HNSW search latency (nearest word, analogy, visualise).\n# TYPE wordbocce_index_search_seconds histogram"
+    );
+    if let Ok(h) = INDEX_SEARCH.lock() {
+        h.render(&mut out, "wordbocce_index_search_seconds", "");
+    }
+    out
 }
 
 /// Every metric the service exports.

@@ -609,7 +609,10 @@ impl NearestIndex for HnswIndex {
     }
 
     fn search(&self, query: &[f32], k: usize, skip: &dyn Skip, seeds: &[WordId]) -> Vec<Hit> {
-        self.search_ef(query, k, self.params.ef_search, skip, seeds)
+        let t = std::time::Instant::now();
+        let hits = self.search_ef(query, k, self.params.ef_search, skip, seeds);
+        crate::metrics::observe_index_search(t.elapsed().as_secs_f64());
+        hits
     }
 }
 

@@ -73,11 +73,12 @@ async fn docs_redirect() -> HttpResponse {
 
 async fn metrics(state: State) -> HttpResponse {
     let active = state.store.count().await;
-    let body = state.metrics.render(
+    let mut body = state.metrics.render(
         active,
         state.engine.emb.name(),
         state.started.elapsed().as_secs(),
     );
+    body.push_str(&crate::metrics::render_process(state.streams.open()));
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)

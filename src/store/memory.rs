@@ -200,6 +200,7 @@ impl MatchStore for MemoryStore {
             let out = f(&mut copy)?;
             let fresh = events::diff(&guard.m, &mut copy);
             guard.m = copy;
+            crate::metrics::count_committed(fresh.iter().map(|e| e.event.as_str()));
             for e in fresh {
                 guard.ring.push(e.clone(), self.replay);
                 self.hub.dispatch(e);

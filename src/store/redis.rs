@@ -400,7 +400,10 @@ impl MatchStore for RedisMatchStore {
                     })
                     .await?;
                 match written {
-                    1 => return Ok(out),
+                    1 => {
+                        crate::metrics::count_committed(events.iter().map(|e| e.event.as_str()));
+                        return Ok(out);
+                    }
                     -1 => {
                         return Err(ApiError::new(
                             Code::UnknownMatch,

@@ -155,3 +155,49 @@ async fn metrics_count_requests_by_route_template_never_by_id() {
     assert!(text.contains("wordbocce_build_info{"));
     assert!(!text.contains(&id), "a match id leaked into a label");
 }
+
+/// The value of an unlabelled metric line.
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("{name} missing:\n{text}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn metrics_count_resolved_rounds_and_time_index_searches() {
+    let app = spawn_app().await;
+    let before = app.get("/metrics", None).await.text().await.unwrap();
+    let (lobby, round) = app.started(2, json!({"rounds": 1})).await;
+    let rid = round["id"].as_str().unwrap();
+    let r = app
+        .post(
+            &format!("/match/{}/round/{rid}/resolve", lobby.id),
+            Some(&lobby.host),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .post(
+            "/analogy",
+            None,
+            &json!({"positive": ["king", "woman"], "negative": ["man"]}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let after = app.get("/metrics", None).await.text().await.unwrap();
+    // Process-wide counters: other tests add to them too, never subtract.
+    for name in [
+        "wordbocce_rounds_resolved_total",
+        "wordbocce_index_search_seconds_count",
+    ] {
+        assert!(
+            metric(&after, name) >= metric(&before, name) + 1.0,
+            "{name} did not move"
+        );
+    }
+    assert!(after.contains("wordbocce_event_streams "), "{after}");
+}
