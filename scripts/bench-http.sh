@@ -2,8 +2,8 @@
 # Load the API with wrk, wrk on the same machine.
 #   matches: fresh submits (a fifth of them jokers; rank, nearest and contributions computed for
 #            each) and round polling, at 16 and 64 connections;
-#   puzzles: anonymous solves (every legal move of every puzzle, cycled; after a warm-up pass
-#            that scores each move once) at 16 and 64 connections, then solves with profile
+#   puzzles: anonymous solves (every legal move of every puzzle, cycled; after a first pass,
+#            warm_puzzles.py, that scores each move once) at 16 and 64 connections, then solves with profile
 #            tokens on a fresh Postgres database at 16 connections, and a count of the stored
 #            attempts against the requests answered.
 #   scripts/bench-http.sh                  # both (BENCH=matches or BENCH=puzzles for one)
@@ -61,8 +61,7 @@ fi
 
 if [ "$what" = all ] || [ "$what" = puzzles ]; then
   python3 benches/http/setup_puzzles.py "$base" 0 "$work/anon.txt"
-  echo "== POST puzzle solve, anonymous, 16 connections, first pass (each move scored for the first time)"
-  SOLVES_FILE="$work/anon.txt" ONE_PASS=1 THREADS=2 wrk -t2 -c16 -d120s --latency -s benches/http/solve.lua "$base" | show
+  python3 benches/http/warm_puzzles.py "$base" "$work/anon.txt"
   for conns in 16 64; do
     echo "== POST puzzle solve, anonymous, $conns connections"
     SOLVES_FILE="$work/anon.txt" wrk -t2 -c"$conns" -d"$duration" --latency \
@@ -76,7 +75,7 @@ if [ "$what" = all ] || [ "$what" = puzzles ]; then
   pg="http://127.0.0.1:$pg_port"
   python3 benches/http/setup_puzzles.py "$pg" "${PROFILES:-64}" "$work/token.txt"
   # Warm the score memo (as a day of play would) without storing: anonymous first.
-  SOLVES_FILE="$work/anon.txt" ONE_PASS=1 THREADS=2 wrk -t2 -c16 -d120s -s benches/http/solve.lua "$pg" > /dev/null
+  python3 benches/http/warm_puzzles.py "$pg" "$work/anon.txt"
   echo "== POST puzzle solve with a profile token (Postgres), 16 connections"
   SOLVES_FILE="$work/token.txt" wrk -t2 -c16 -d"$duration" --latency \
     -s benches/http/solve.lua "$pg" | tee "$work/token.out" | show

@@ -32,7 +32,7 @@ step "word-bocce check-puzzles (the puzzle catalogue validates against the commi
 
 step "word-bocce serve: answers on its port, stops cleanly on SIGTERM"
 port=${SMOKE_PORT:-18765}
-PORT=$port SNAPSHOT_PATH=off "$CARGO_TARGET_DIR/release/word-bocce" serve > "$CARGO_TARGET_DIR/serve.log" 2>&1 &
+PORT=$port SNAPSHOT_PATH=off SQLITE_PATH="$CARGO_TARGET_DIR/smoke-progress.db" "$CARGO_TARGET_DIR/release/word-bocce" serve > "$CARGO_TARGET_DIR/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && break
@@ -40,6 +40,8 @@ for _ in $(seq 1 100); do
 done
 curl -fs "http://127.0.0.1:$port/api" | tee "$CARGO_TARGET_DIR/api.json"; echo
 grep -q '"vocab_size":100000' "$CARGO_TARGET_DIR/api.json"
+curl -fs "http://127.0.0.1:$port/puzzles/daily" | grep -q '"allowed_cards"'   # the catalogue loaded
+curl -fs "http://127.0.0.1:$port/readyz" | grep -q '"progress_store":true'   # the SQLite store migrated
 kill -TERM "$pid"
 wait "$pid"
 

@@ -3,7 +3,8 @@
 //! default `data/progress.db`, WAL mode).
 //!
 //! Both backends run the same SQL (`$n` parameters, `ON CONFLICT … DO UPDATE`, `RETURNING`,
-//! no backend-specific functions) through [`each_backend!`], with one migration tree each
+//! no backend-specific functions) through [`each_backend!`] — except a solve's write, one
+//! statement on Postgres (a data-modifying CTE) and a transaction on SQLite — with one migration tree each
 //! (`migrations/postgres`, `migrations/sqlite`), embedded and run at startup (and retried on
 //! first use if the database was down then).
 //!
@@ -245,17 +246,26 @@ const INSERT_PLAYER: &str =
     "INSERT INTO players (id, name, token_hash, created_at_ms) VALUES ($1, $2, $3, $4)";
 const PLAYER_BY_TOKEN: &str = "SELECT id, name, created_at_ms FROM players WHERE token_hash = $1";
 /// The attempt, written only if the token is a player's (no row back: unknown token).
-const INSERT_ATTEMPT: &str = "INSERT INTO attempts
+macro_rules! insert_attempt {
+    () => {
+        "INSERT INTO attempts
     (player_id, puzzle_id, public_card, public_sign, private_card, private_sign, similarity, stars, passed, created_at_ms)
     SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM players WHERE token_hash = $1
-    RETURNING player_id";
+    RETURNING player_id"
+    };
+}
 /// The player's best on the puzzle: best similarity and stars ever, attempts + 1, the first
 /// pass time, and the ranked similarity, set once by the first pass unless the player gave up
 /// before it.
-const UPSERT_BEST: &str = "INSERT INTO puzzle_best
-    (player_id, puzzle_id, best_similarity, stars, attempts, first_solved_at_ms, ranked_similarity, gave_up, updated_at_ms)
-    VALUES ($1, $2, $3, $4, 1, $5, $6, FALSE, $7)
-    ON CONFLICT (player_id, puzzle_id) DO UPDATE SET
+macro_rules! best_columns {
+    () => {
+        "INSERT INTO puzzle_best
+    (player_id, puzzle_id, best_similarity, stars, attempts, first_solved_at_ms, ranked_similarity, gave_up, updated_at_ms) "
+    };
+}
+macro_rules! best_conflict {
+    () => {
+        " ON CONFLICT (player_id, puzzle_id) DO UPDATE SET
       attempts = puzzle_best.attempts + 1,
       best_similarity = CASE WHEN puzzle_best.best_similarity IS NULL
                                OR excluded.best_similarity > puzzle_best.best_similarity
@@ -264,7 +274,26 @@ const UPSERT_BEST: &str = "INSERT INTO puzzle_best
       first_solved_at_ms = COALESCE(puzzle_best.first_solved_at_ms, excluded.first_solved_at_ms),
       ranked_similarity = CASE WHEN puzzle_best.first_solved_at_ms IS NULL AND NOT puzzle_best.gave_up
                                THEN excluded.ranked_similarity ELSE puzzle_best.ranked_similarity END,
-      updated_at_ms = excluded.updated_at_ms";
+      updated_at_ms = excluded.updated_at_ms"
+    };
+}
+const INSERT_ATTEMPT: &str = insert_attempt!();
+const UPSERT_BEST: &str = concat!(
+    best_columns!(),
+    "VALUES ($1, $2, $3, $4, 1, $5, $6, FALSE, $7)",
+    best_conflict!()
+);
+/// Postgres: the attempt and the best in one statement (atomic by itself, one round trip);
+/// `$11` is the pass time (or NULL), `$12` the ranked similarity (or NULL).
+const RECORD_PG: &str = concat!(
+    "WITH a AS (",
+    insert_attempt!(),
+    ") ",
+    best_columns!(),
+    "SELECT player_id, $2, $7, $8, 1, $11, $12, FALSE, $10 FROM a",
+    best_conflict!(),
+    " RETURNING player_id"
+);
 const GIVE_UP: &str = "INSERT INTO puzzle_best (player_id, puzzle_id, gave_up, updated_at_ms)
     SELECT id, $2, TRUE, $3 FROM players WHERE token_hash = $1
     ON CONFLICT (player_id, puzzle_id) DO UPDATE SET gave_up = TRUE, updated_at_ms = excluded.updated_at_ms
@@ -471,6 +500,30 @@ impl ProgressStore {
     ) -> Result<Option<String>, ProgressError> {
         let passed_at = a.passed.then_some(a.at_ms);
         let ranked = a.passed.then_some(a.similarity);
+        if let Backend::Postgres(pool) = &self.backend {
+            let row: Option<(String,)> = self
+                .guard("record attempt", async {
+                    sqlx::query_as(RECORD_PG)
+                        .bind(token_hash)
+                        .bind(a.puzzle_id)
+                        .bind(a.public_card)
+                        .bind(a.public_sign as i32)
+                        .bind(a.private_card)
+                        .bind(a.private_sign as i32)
+                        .bind(a.similarity)
+                        .bind(a.stars as i32)
+                        .bind(a.passed)
+                        .bind(a.at_ms)
+                        .bind(passed_at)
+                        .bind(ranked)
+                        .fetch_optional(pool)
+                        .await
+                })
+                .await?;
+            return Ok(row.map(|(id,)| id));
+        }
+        // SQLite has no data-modifying CTEs: a transaction that starts by writing (so that
+        // concurrent writers wait on the busy timeout instead of failing to upgrade a read).
         each_backend!(self, pool => self.guard("record attempt", async {
             let mut tx = pool.begin().await?;
             let player: Option<(String,)> = sqlx::query_as(INSERT_ATTEMPT)
