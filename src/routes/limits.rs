@@ -25,6 +25,17 @@ pub enum Class {
 }
 
 impl Class {
+    pub const ALL: [Class; 6] = [
+        Class::MatchCreate,
+        Class::Join,
+        Class::Submit,
+        Class::Solve,
+        Class::Visualize,
+        Class::Default,
+    ];
+}
+
+impl Class {
     pub fn per_minute(self, l: &RateLimits) -> u32 {
         match self {
             Class::MatchCreate => l.match_create,
@@ -134,12 +145,12 @@ impl KeyExtractor for ClientIp {
     }
 }
 
-/// The middleware for one class: a burst of the whole minute's quota, refilled evenly.
-pub fn governor(
-    limits: &RateLimits,
-    trusted: &Arc<Vec<IpNet>>,
-    class: Class,
-) -> Governor<ClientIp, NoOpMiddleware<QuantaInstant>> {
+pub type Config = actix_governor::GovernorConfig<ClientIp, NoOpMiddleware<QuantaInstant>>;
+
+/// The limiter of one class: a burst of the whole minute's quota, refilled evenly. Make it
+/// once per class and share it ([`Governor::new`] clones its state's `Arc`): every worker and
+/// every route of the class must count against the same quota.
+pub fn config(limits: &RateLimits, trusted: &Arc<Vec<IpNet>>, class: Class) -> Config {
     let per_minute = class.per_minute(limits).max(1);
     let config = GovernorConfigBuilder::default()
         .period(Duration::from_millis(60_000 / per_minute as u64))
@@ -151,12 +162,24 @@ pub fn governor(
         })
         .finish()
         .expect("a non-zero period and burst");
-    Governor::new(&config)
+    config
+}
+
+/// The middleware of a class, over its shared limiter.
+pub fn governor(config: &Config) -> Governor<ClientIp, NoOpMiddleware<QuantaInstant>> {
+    Governor::new(config)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn classes_index_their_limiters_in_order() {
+        for (i, c) in Class::ALL.iter().enumerate() {
+            assert_eq!(*c as usize, i, "{c:?}");
+        }
+    }
 
     fn nets(s: &[&str]) -> Vec<IpNet> {
         s.iter().map(|x| x.parse().unwrap()).collect()

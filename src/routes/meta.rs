@@ -41,7 +41,7 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-#[utoipa::path(get, path = "/readyz", tag = "meta", responses((status = 200, description = "ready"), (status = 503, description = "degraded or shutting down")))]
+#[utoipa::path(get, path = "/readyz", tag = "meta", responses((status = 200, description = "ready to serve: `healthy`, or `degraded` when only the progress store or the puzzle catalogue is missing"), (status = 503, description = "the model, index or match store is missing, or shutting down")))]
 async fn readyz(state: State) -> HttpResponse {
     let store = state.store.healthy().await;
     let shutting_down = state.shutting_down.load(Ordering::Relaxed)
@@ -51,14 +51,20 @@ async fn readyz(state: State) -> HttpResponse {
     let progress = state.progress.healthy().await;
     let checks = json!({"embeddings": engine.embeddings, "index": engine.index, "puzzles": puzzles,
                         "match_store": store, "progress_store": progress});
-    let ok = store && engine.embeddings && engine.index && puzzles && progress && !shutting_down;
+    // Without the model, the index or the match store nothing works: take this instance out
+    // of rotation (503). Without the progress store (or the catalogue) only puzzle progress is
+    // lost — anonymous solves and matches still work, and every instance shares the same
+    // database, so a 503 would turn a database blip into a total outage: report it as
+    // "degraded" with 200, and let the checks say what is missing.
+    let serving = store && engine.embeddings && engine.index && !shutting_down;
+    let all = serving && puzzles && progress;
     let body = json!({
-        "status": if ok { "healthy" } else { "degraded" },
+        "status": if all { "healthy" } else { "degraded" },
         "checks": checks,
         "shutting_down": shutting_down,
         "timestamp": now(),
     });
-    if ok {
+    if serving {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)

@@ -144,6 +144,9 @@ pub fn query_config() -> web::QueryConfig {
 pub struct Limits {
     pub limits: crate::config::RateLimits,
     pub trusted: Arc<Vec<crate::config::IpNet>>,
+    /// One limiter per class (in `Class::ALL` order), made once: the App factory runs per
+    /// worker, and each worker must count against the same quota.
+    configs: Arc<Vec<limits::Config>>,
 }
 
 pub type Limited = actix_web::middleware::Condition<
@@ -157,9 +160,15 @@ pub type Limited = actix_web::middleware::Condition<
 
 impl Limits {
     pub fn from_settings(s: &Settings) -> Limits {
+        let trusted = Arc::new(s.trusted_proxies.clone());
+        let configs = limits::Class::ALL
+            .iter()
+            .map(|&c| limits::config(&s.rate_limits, &trusted, c))
+            .collect();
         Limits {
             limits: s.rate_limits,
-            trusted: Arc::new(s.trusted_proxies.clone()),
+            trusted,
+            configs: Arc::new(configs),
         }
     }
 
@@ -167,7 +176,7 @@ impl Limits {
     pub fn class(&self, class: limits::Class) -> Limited {
         actix_web::middleware::Condition::new(
             self.limits.enabled,
-            limits::governor(&self.limits, &self.trusted, class),
+            limits::governor(&self.configs[class as usize]),
         )
     }
 }

@@ -39,6 +39,34 @@ async fn the_sixth_match_creation_in_a_minute_is_429_with_headers() {
 }
 
 #[tokio::test]
+async fn the_quota_is_per_client_not_per_worker_or_connection() {
+    let mut s = test_settings();
+    s.rate_limits.enabled = true;
+    s.rate_limits.visualize = 3;
+    let app = spawn_with(s, None).await;
+    // A fresh connection per request: the server spreads connections over its workers, and
+    // the analogy and visualise routes are one class.
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let client = reqwest::Client::new();
+        let r = if i % 2 == 0 {
+            client
+                .post(app.url("/analogy"))
+                .json(&json!({"positive": ["king", "woman"], "negative": ["man"]}))
+                .send()
+                .await
+        } else {
+            client
+                .get(app.url("/visualize/king?neighbors=3"))
+                .send()
+                .await
+        };
+        statuses.push(r.unwrap().status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429, 429], "{statuses:?}");
+}
+
+#[tokio::test]
 async fn a_spoofed_forwarded_for_from_an_untrusted_peer_does_not_change_the_key() {
     let mut s = test_settings();
     s.rate_limits.enabled = true;
