@@ -43,6 +43,9 @@ grep -q '"vocab_size":100000' "$CARGO_TARGET_DIR/api.json"
 kill -TERM "$pid"
 wait "$pid"
 
+step "the page in headless Chromium (scripts/browser-test.sh)"
+scripts/browser-test.sh
+
 step "word-bocce eval-index (recall and speed on the committed model)"
 "$CARGO_TARGET_DIR/release/word-bocce" eval-index --queries 500 --ef 64,256
 

@@ -7,6 +7,9 @@ use crate::index::IndexParams;
 use anyhow::{bail, Context};
 use std::path::PathBuf;
 
+mod layers;
+pub use layers::{known_keys, layered_lookup, parse_config, process_env};
+
 /// The committed default model.
 pub const DEFAULT_MODEL_PATH: &str = "models/glove-6B-50d-100k.wbm";
 /// Where frozen graphs are cached by default.
@@ -67,9 +70,9 @@ impl EngineSettings {
         }
     }
 
-    /// From the process environment.
+    /// From the environment over the optional `CONFIG_FILE` (see [`layered_lookup`]).
     pub fn from_env() -> anyhow::Result<EngineSettings> {
-        Self::from_lookup(&|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        Self::from_lookup(&layered_lookup(&process_env)?)
     }
 
     /// From any key lookup (tests pass a map).
@@ -204,15 +207,57 @@ pub struct Settings {
     pub allowed_origins: Vec<String>,
     /// Bearer token of `/admin/*`; unset: those routes do not exist.
     pub admin_token: Option<String>,
+    /// Error reports (off unless `SENTRY_DSN` is set).
+    pub sentry: SentrySettings,
     /// The match store (memory or Redis) and its live events.
     pub store: crate::store::StoreSettings,
     /// Graceful shutdown.
     pub shutdown: crate::shutdown::ShutdownSettings,
+    /// The puzzle catalogue directory (`PUZZLES_DIR`).
+    pub puzzles_dir: PathBuf,
+    /// Where puzzle progress lives (`DATABASE_URL`, `SQLITE_PATH`, `DATABASE_*`).
+    pub progress: crate::store::progress::ProgressSettings,
+}
+
+/// Where and how errors are reported to Sentry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentrySettings {
+    /// `SENTRY_DSN`; `None`: no reports.
+    pub dsn: Option<String>,
+    pub environment: String,
+    pub release: String,
+    /// Fraction of requests traced (performance monitoring), 0–1.
+    pub traces_sample_rate: f32,
+}
+
+impl SentrySettings {
+    fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<SentrySettings> {
+        let s = SentrySettings {
+            dsn: get("SENTRY_DSN"),
+            environment: get("SENTRY_ENVIRONMENT").unwrap_or_else(|| "production".into()),
+            release: get("SENTRY_RELEASE")
+                .unwrap_or_else(|| concat!("word-bocce@", env!("CARGO_PKG_VERSION")).into()),
+            traces_sample_rate: parse_var(get, "SENTRY_TRACES_SAMPLE_RATE", 0.0f32)?,
+        };
+        if let Some(dsn) = &s.dsn {
+            if let Err(e) = dsn.parse::<sentry::types::Dsn>() {
+                bail!("SENTRY_DSN is not a valid DSN: {e}");
+            }
+        }
+        if !(0.0..=1.0).contains(&s.traces_sample_rate) {
+            bail!(
+                "SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1, got {}",
+                s.traces_sample_rate
+            );
+        }
+        Ok(s)
+    }
 }
 
 impl Settings {
+    /// Built-in defaults < the optional `CONFIG_FILE` < environment variables.
     pub fn from_env() -> anyhow::Result<Settings> {
-        Self::from_lookup(&|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        Self::from_lookup(&layered_lookup(&process_env)?)
     }
 
     pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Settings> {
@@ -289,6 +334,11 @@ impl Settings {
                     .map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?,
             },
             admin_token: get("ADMIN_TOKEN"),
+            sentry: SentrySettings::from_lookup(get)?,
+            puzzles_dir: get("PUZZLES_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(crate::puzzles::DEFAULT_DIR)),
+            progress: crate::store::progress::ProgressSettings::from_lookup(get)?,
             allowed_origins: get("ALLOWED_ORIGINS")
                 .map(|v| {
                     v.split(',')

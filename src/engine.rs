@@ -78,6 +78,37 @@ impl Engine {
     }
 }
 
+/// What readiness checks of the engine: the mapped vectors read back finite and unit-length,
+/// and the index finds a word from its own vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EngineHealth {
+    pub embeddings: bool,
+    pub index: bool,
+}
+
+impl Engine {
+    /// A real probe (a few microseconds): the first deck word's vector, and an HNSW search for it.
+    pub fn health(&self) -> EngineHealth {
+        use crate::index::{NearestIndex, NoSkip};
+        let Some(&probe) = self.deck.words().first() else {
+            return EngineHealth {
+                embeddings: false,
+                index: false,
+            };
+        };
+        let v = self.emb.vector(probe);
+        let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let embeddings = v.iter().all(|x| x.is_finite()) && (norm - 1.0).abs() < 1e-3;
+        let index = embeddings
+            && self
+                .hnsw
+                .search(v, 1, &NoSkip, &[])
+                .first()
+                .is_some_and(|h| h.id == probe);
+        EngineHealth { embeddings, index }
+    }
+}
+
 /// Resident memory of this process in bytes (Linux), for reports.
 pub fn resident_bytes() -> Option<usize> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;

@@ -194,6 +194,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn serve() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
+    let _sentry = telemetry::init_sentry(&settings.sentry);
+    if _sentry.is_some() {
+        tracing::info!(environment = %settings.sentry.environment, release = %settings.sentry.release, "reporting errors to Sentry");
+    }
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings)?;
         let r = &app.state.engine.report;

@@ -67,6 +67,8 @@ pub struct Metrics {
     pub moves_scored: AtomicU64,
     pub moves_rejected: AtomicU64,
     pub rate_limited: AtomicU64,
+    /// Puzzle solves scored, by stars earned (0–3).
+    pub puzzle_solves: [AtomicU64; 4],
     scoring: Mutex<Histogram>,
 }
 
@@ -163,6 +165,17 @@ impl Metrics {
             "wordbocce_moves_total{{outcome=\"rejected\"}} {}",
             load(&self.moves_rejected)
         );
+        let _ = writeln!(
+            out,
+            "# HELP wordbocce_puzzle_solves_total Puzzle solves scored, by stars earned.\n# TYPE wordbocce_puzzle_solves_total counter"
+        );
+        for (stars, n) in self.puzzle_solves.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "wordbocce_puzzle_solves_total{{stars=\"{stars}\"}} {}",
+                load(n)
+            );
+        }
         counter(
             &mut out,
             "wordbocce_rate_limited_total",
@@ -243,6 +256,7 @@ mod tests {
             "http_request_duration_seconds_count{method=\"GET\",route=\"/match/{id}\"} 2"
         ));
         assert!(text.contains("wordbocce_rate_limited_total 1"));
+        assert!(text.contains("wordbocce_puzzle_solves_total{stars=\"3\"} 0"));
         assert!(text.contains("wordbocce_active_matches 3"));
         assert!(text.contains("model=\"glove\""));
     }

@@ -34,6 +34,24 @@ pub struct MoveScore {
     pub contributions: Vec<Contribution>,
 }
 
+/// The terms of a move: `start + ps·public + qs·private`.
+pub fn move_terms(start: WordId, public: (WordId, i8), private: (WordId, i8)) -> [Term; 3] {
+    [
+        Term {
+            word: start,
+            sign: 1,
+        },
+        Term {
+            word: public.0,
+            sign: public.1,
+        },
+        Term {
+            word: private.0,
+            sign: private.1,
+        },
+    ]
+}
+
 /// `Σ sign·v(word)` and its norm; `None` when the terms cancel out (a zero vector).
 pub fn combine(emb: &Embeddings, terms: &[Term]) -> Option<(Vec<f32>, f32)> {
     let mut sum = vec![0f64; emb.dim()];

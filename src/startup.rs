@@ -29,11 +29,54 @@ impl Application {
         Self::build_with_engine(settings, engine)
     }
 
-    /// Build around an already loaded engine (tests share one per binary).
+    /// Build around an already loaded engine (tests share one per binary); the puzzle
+    /// catalogue is loaded from `settings.puzzles_dir`.
     pub fn build_with_engine(
         settings: Settings,
         engine: Arc<Engine>,
     ) -> anyhow::Result<Application> {
+        Self::build_with_routes(settings, engine, |_| {})
+    }
+
+    /// Build with `extra` routes registered after the service's own (tests use it to add a
+    /// route that fails, to see what a failure produces).
+    pub fn build_with_routes(
+        settings: Settings,
+        engine: Arc<Engine>,
+        extra: fn(&mut web::ServiceConfig),
+    ) -> anyhow::Result<Application> {
+        let puzzles = Arc::new(crate::puzzles::play::Puzzles::new(load_catalogue(
+            &engine,
+            &settings.puzzles_dir,
+        )));
+        Self::build_full(settings, engine, puzzles, extra)
+    }
+
+    /// Build around a loaded engine and puzzle catalogue.
+    pub fn build_with_puzzles(
+        settings: Settings,
+        engine: Arc<Engine>,
+        puzzles: Arc<crate::puzzles::play::Puzzles>,
+    ) -> anyhow::Result<Application> {
+        Self::build_full(settings, engine, puzzles, |_| {})
+    }
+
+    fn build_full(
+        settings: Settings,
+        engine: Arc<Engine>,
+        puzzles: Arc<crate::puzzles::play::Puzzles>,
+        extra: fn(&mut web::ServiceConfig),
+    ) -> anyhow::Result<Application> {
+        let progress = Arc::new(crate::store::progress::ProgressStore::open(
+            &settings.progress,
+        )?);
+        // Migrate now; if the database is down, the first call that needs it tries again.
+        let migrating = progress.clone();
+        tokio::spawn(async move {
+            if let Err(e) = migrating.migrate().await {
+                tracing::error!(store = %migrating.label(), error = %e, "progress store not ready: puzzle progress answers 503 until it is");
+            }
+        });
         // Redis when REDIS_URL is set (shared by every instance), else in memory with a snapshot.
         let (store, memory, restored, shared): (Arc<dyn MatchStore>, _, _, _) =
             match &settings.store.redis_url {
@@ -68,11 +111,14 @@ impl Application {
             idempotency: routes::idempotency::Idempotency::new(shared),
             shutdown: Default::default(),
             streams: routes::events::Streams::new(settings.store.sse_max_clients),
+            puzzles,
+            progress,
         });
         let limit = settings.json_limit_bytes;
         let data = state.clone();
         let limits = routes::Limits::from_settings(&settings);
         let origins = settings.allowed_origins.clone();
+        let sentry = settings.sentry.clone();
         let server = HttpServer::new(move || {
             let cors = routes::cors(&origins);
             App::new()
@@ -81,6 +127,7 @@ impl Application {
                 .app_data(routes::path_config())
                 .app_data(routes::query_config())
                 .configure(|cfg| routes::configure(cfg, &limits))
+                .configure(extra)
                 .wrap(limits.class(routes::limits::Class::Default))
                 .wrap(actix_web::middleware::Condition::new(
                     cors.is_some(),
@@ -92,6 +139,10 @@ impl Application {
                 ))
                 .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RootSpan>::new())
                 .wrap(actix_web::middleware::from_fn(crate::metrics::track))
+                .wrap(actix_web::middleware::Condition::new(
+                    sentry.dsn.is_some(),
+                    crate::telemetry::sentry_middleware(&sentry),
+                ))
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::new(
                         Code::NotFound,
@@ -189,6 +240,25 @@ impl Application {
                 Err(e) => tracing::error!(error = %e, "final snapshot failed"),
             }
         }
+        state.progress.close().await;
         Ok(())
     }
+}
+
+/// Load and validate the puzzle catalogue (problems are logged as warnings naming the
+/// puzzle, and those puzzles left out).
+pub fn load_catalogue(engine: &Engine, dir: &std::path::Path) -> crate::puzzles::Catalogue {
+    let catalogue = crate::puzzles::Catalogue::load(engine, dir);
+    let s = catalogue.summary();
+    tracing::info!(
+        dir = %dir.display(),
+        puzzles = s.puzzles,
+        easy = s.easy,
+        medium = s.medium,
+        hard = s.hard,
+        problems = s.problems,
+        load_ms = s.load_ms as u64,
+        "puzzle catalogue loaded"
+    );
+    catalogue
 }

@@ -1,5 +1,13 @@
 //! Logs: Bunyan JSON lines on stdout for the service (plain text on stderr for the CLI tools),
-//! filtered by `RUST_LOG` or `LOG_LEVEL`; request ids on every request.
+//! filtered by `RUST_LOG` or `LOG_LEVEL`; request ids on every request. Error reports: Sentry
+//! when `SENTRY_DSN` is set.
+//!
+//! What reaches Sentry: panics (the panic integration), and every `error!` event (the tracing
+//! layer) — which is how 500s reach it, since [`crate::error::ApiError::internal`] logs one.
+//! Inside a request, the actix middleware gives the event that request's context (method,
+//! route, URL, headers without `Authorization`/cookies, the request id as a tag). A 503 (a
+//! dependency down) is logged as a warning and becomes a breadcrumb, not an event: an outage
+//! must not flood the error tracker.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -9,7 +17,9 @@ use actix_web::{Error, HttpMessage};
 use tracing::Subscriber;
 use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
 use tracing_bunyan_formatter::{BunyanFormattingLayer, JsonStorageLayer};
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::Layer;
 use tracing_subscriber::{EnvFilter, Registry};
 
 /// The log filter: `RUST_LOG`, else `LOG_LEVEL`, else `default`.
@@ -32,6 +42,46 @@ where
         .with(filter)
         .with(JsonStorageLayer)
         .with(BunyanFormattingLayer::new(name.into(), sink))
+        // No-ops until `init_sentry` binds a client: `error!` → a Sentry event, `warn!` and
+        // `info!` → breadcrumbs on the next event.
+        .with(sentry::integrations::tracing::ErrorLayer::new().with_filter(LevelFilter::ERROR))
+        .with(
+            sentry::integrations::tracing::BreadcrumbLayer::new().with_filter(
+                tracing_subscriber::filter::filter_fn(|m| {
+                    matches!(*m.level(), tracing::Level::WARN | tracing::Level::INFO)
+                }),
+            ),
+        )
+}
+
+/// Start reporting to Sentry when a DSN is configured. Keep the guard for the life of the
+/// process: dropping it flushes what is queued.
+pub fn init_sentry(s: &crate::config::SentrySettings) -> Option<sentry::ClientInitGuard> {
+    let dsn = s.dsn.as_deref()?;
+    let guard = sentry::init(
+        sentry::ClientOptions::new()
+            .dsn(dsn)
+            .release(s.release.clone())
+            .environment(s.environment.clone())
+            .traces_sample_rate(s.traces_sample_rate)
+            // Never send tokens, cookies or client addresses.
+            .send_default_pii(false)
+            .attach_stacktrace(true),
+    );
+    // `init` binds the client to this thread's hub; the actix middleware derives every
+    // request's hub from the process hub, so bind it there too (they differ when this does
+    // not run on the thread that first touched Sentry, as in tests).
+    sentry::Hub::main().bind_client(sentry::Hub::current().client());
+    guard.is_enabled().then_some(guard)
+}
+
+/// The actix middleware that gives Sentry events their request's context (outermost).
+pub fn sentry_middleware(s: &crate::config::SentrySettings) -> sentry::integrations::actix::Sentry {
+    sentry::integrations::actix::Sentry::builder()
+        // 500s are captured from their `error!` log line; 503s are outages, not bugs.
+        .capture_server_errors(false)
+        .start_transaction(s.traces_sample_rate > 0.0)
+        .finish()
 }
 
 /// Install `subscriber` as the global default.
@@ -93,6 +143,10 @@ pub async fn echo_request_id(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, Error> {
+    if let Some(id) = req.extensions().get::<ClientRequestId>() {
+        // The request's own Sentry scope (the actix middleware made one per request).
+        sentry::configure_scope(|scope| scope.set_tag("request_id", &id.0));
+    }
     let mut res = next.call(req).await?;
     let id = res
         .request()

@@ -36,7 +36,7 @@
 use crate::embeddings::{Embeddings, WordId};
 use crate::engine::Engine;
 use crate::index::Hit;
-use crate::scoring::{combine, near_copy, Term};
+use crate::scoring::{combine, near_copy};
 use crate::simd::exact_dot;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -357,20 +357,11 @@ pub enum DealError {
 
 /// Similarity of `start + ps·p + qs·q` to the target, exactly as a move is scored.
 fn move_similarity(emb: &Embeddings, start: WordId, target: WordId, mv: &Move) -> Option<f32> {
-    let terms = [
-        Term {
-            word: start,
-            sign: 1,
-        },
-        Term {
-            word: mv.public,
-            sign: mv.public_sign,
-        },
-        Term {
-            word: mv.private,
-            sign: mv.private_sign,
-        },
-    ];
+    let terms = crate::scoring::move_terms(
+        start,
+        (mv.public, mv.public_sign),
+        (mv.private, mv.private_sign),
+    );
     combine(emb, &terms).map(|(ball, _)| exact_dot(&ball, emb.vector(target)))
 }
 

@@ -22,6 +22,7 @@
 //! three-star moves); only 35% of legal moves improve on the start word at all.
 
 pub mod check;
+pub mod play;
 pub mod search;
 pub mod spec;
 
@@ -75,7 +76,7 @@ pub fn derived_thresholds(start: f32, optimum: f32) -> (StarThresholds, f32) {
 }
 
 /// One move of a puzzle with its score: `best_move` and each of `all_moves`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PuzzleMove {
     pub public_card: String,
     pub private_card: String,

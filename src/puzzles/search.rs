@@ -34,20 +34,7 @@ pub struct Found {
 
 impl Found {
     pub fn terms(&self, start: WordId) -> [Term; 3] {
-        [
-            Term {
-                word: start,
-                sign: 1,
-            },
-            Term {
-                word: self.a,
-                sign: self.sign_a,
-            },
-            Term {
-                word: self.b,
-                sign: self.sign_b,
-            },
-        ]
+        crate::scoring::move_terms(start, (self.a, self.sign_a), (self.b, self.sign_b))
     }
 }
 

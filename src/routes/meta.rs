@@ -46,9 +46,12 @@ async fn readyz(state: State) -> HttpResponse {
     let store = state.store.healthy().await;
     let shutting_down = state.shutting_down.load(Ordering::Relaxed)
         || state.shutdown.phase() != crate::shutdown::Phase::Running;
-    // The model and index are loaded before the server binds: if we answer, they are there.
-    let checks = json!({"embeddings": true, "index": true, "match_store": store});
-    let ok = store && !shutting_down;
+    let engine = state.engine.health();
+    let puzzles = !state.puzzles.catalogue().is_empty();
+    let progress = state.progress.healthy().await;
+    let checks = json!({"embeddings": engine.embeddings, "index": engine.index, "puzzles": puzzles,
+                        "match_store": store, "progress_store": progress});
+    let ok = store && engine.embeddings && engine.index && puzzles && progress && !shutting_down;
     let body = json!({
         "status": if ok { "healthy" } else { "degraded" },
         "checks": checks,
@@ -103,7 +106,10 @@ async fn admin_stats(state: State, req: actix_web::HttpRequest) -> Result<HttpRe
         "rounds_dealt": load(&m.rounds_dealt),
         "moves_scored": load(&m.moves_scored),
         "moves_rejected": load(&m.moves_rejected),
-        "puzzle_solves": 0,
+        "puzzle_solves": m.puzzle_solves.iter().map(load).sum::<u64>(),
+        "puzzle_solves_by_stars": m.puzzle_solves.iter().map(load).collect::<Vec<_>>(),
+        "puzzles": state.puzzles.catalogue().len(),
+        "progress_store": state.progress.label(),
         "rate_limited": load(&m.rate_limited),
         "uptime_secs": state.started.elapsed().as_secs(),
         "model": e.emb.name(),

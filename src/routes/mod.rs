@@ -6,6 +6,9 @@ pub mod limits;
 pub mod matches;
 pub mod meta;
 pub mod openapi;
+pub mod page;
+pub mod puzzles;
+pub mod visualize;
 pub mod words;
 
 use crate::config::Settings;
@@ -34,6 +37,10 @@ pub struct AppState {
     pub shutdown: crate::shutdown::Shutdown,
     /// Open event streams on this instance (bounded by `SSE_MAX_CLIENTS`).
     pub streams: events::Streams,
+    /// The puzzle catalogue (loaded at startup) with its score memos.
+    pub puzzles: Arc<crate::puzzles::play::Puzzles>,
+    /// Puzzle profiles and progress (Postgres or SQLite).
+    pub progress: Arc<crate::store::progress::ProgressStore>,
 }
 
 impl AppState {
@@ -171,6 +178,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     matches::configure(cfg, limits);
     events::configure(cfg);
     words::configure(cfg, limits);
+    puzzles::configure(cfg, limits);
+    visualize::configure(cfg, limits);
+    page::configure(cfg);
 }
 
 /// Headers on every response. The page and its assets are same-origin files, so scripts and

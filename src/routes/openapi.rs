@@ -22,6 +22,17 @@ use utoipa::{Modify, OpenApi};
         super::events::events,
         super::words::analogy,
         super::words::test_analogies,
+        super::puzzles::list,
+        super::puzzles::daily,
+        super::puzzles::get_puzzle,
+        super::puzzles::solve,
+        super::puzzles::give_up,
+        super::puzzles::leaderboard,
+        super::puzzles::create_player,
+        super::puzzles::me,
+        super::visualize::visualize_word,
+        super::visualize::visualize_move,
+        super::visualize::visualize_post,
     ),
     modifiers(&Bearer)
 )]

@@ -56,7 +56,7 @@ pub struct AnalogyResult {
 
 const MAX_TERMS: usize = 10;
 
-fn lookup(engine: &Engine, word: &str, field: String) -> Result<WordId, ApiError> {
+pub(crate) fn lookup(engine: &Engine, word: &str, field: String) -> Result<WordId, ApiError> {
     engine.emb.lookup(word).ok_or_else(|| {
         let w = word.trim().to_lowercase();
         ApiError::new(

@@ -8,6 +8,7 @@
 
 pub mod events;
 pub mod memory;
+pub mod progress;
 pub mod redis;
 
 use crate::error::ApiError;
@@ -145,4 +146,42 @@ where
         )
         .await?;
     serde_json::from_value(v).map_err(ApiError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(pairs: &[(&str, &str)]) -> anyhow::Result<StoreSettings> {
+        let m: std::collections::HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        StoreSettings::from_lookup(&|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn store_settings_default_to_memory_and_name_bad_variables() {
+        let d = from(&[]).unwrap();
+        assert_eq!(d, StoreSettings::default());
+        assert!(d.redis_url.is_none());
+        assert_eq!((d.key_prefix.as_str(), d.match_ttl_secs), ("wb:", 86_400));
+        let s = from(&[
+            ("REDIS_URL", "redis://10.0.0.5:6380/2"),
+            ("REDIS_KEY_PREFIX", "bocce:"),
+        ])
+        .unwrap();
+        assert_eq!(s.redis_url.as_deref(), Some("redis://10.0.0.5:6380/2"));
+        assert_eq!(s.key_prefix, "bocce:");
+        for (var, value) in [
+            ("REDIS_URL", "postgres://nope"),
+            ("MATCH_TTL_SECS", "5"),
+            ("REDIS_TIMEOUT_MS", "soon"),
+            ("SSE_MAX_CLIENTS", "0"),
+            ("REDIS_KEY_PREFIX", "has space"),
+        ] {
+            let e = format!("{:#}", from(&[(var, value)]).unwrap_err());
+            assert!(e.contains(var), "{var}: {e}");
+        }
+    }
 }

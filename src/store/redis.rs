@@ -102,6 +102,15 @@ impl RedisConn {
         }
     }
 
+    /// Whether Redis answers.
+    pub async fn ping(&self) -> Result<(), ApiError> {
+        self.run("ping", |mut c| async move {
+            redis::cmd("PING").query_async::<String>(&mut c).await
+        })
+        .await
+        .map(|_| ())
+    }
+
     /// Delete `key` if it still holds `value`.
     pub async fn delete_if(&self, key: &str, value: &str) -> Result<(), ApiError> {
         self.run("release", |mut c| async move {
@@ -230,6 +239,11 @@ impl RedisMatchStore {
     /// after any failure and refill what was missed from the replay logs. Runs until the store
     /// is dropped.
     pub fn start_listener(self: &Arc<Self>) {
+        // Connect now, from the main runtime, rather than from the first request's worker.
+        let conn = self.redis.clone();
+        tokio::spawn(async move {
+            let _ = conn.ping().await;
+        });
         let weak = Arc::downgrade(self);
         let client = self.client.clone();
         let channel = self.channel();
@@ -411,12 +425,12 @@ impl MatchStore for RedisMatchStore {
 
     fn healthy(&self) -> BoxFuture<'_, bool> {
         Box::pin(async move {
-            self.redis
-                .run("ping", |mut c| async move {
-                    redis::cmd("PING").query_async::<String>(&mut c).await
-                })
-                .await
-                .is_ok()
+            // Readiness probes have short timeouts of their own: answer within a second.
+            let bound = self.redis.timeout.min(Duration::from_secs(1));
+            matches!(
+                tokio::time::timeout(bound, self.redis.ping()).await,
+                Ok(Ok(()))
+            )
         })
     }
 

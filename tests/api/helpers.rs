@@ -38,7 +38,21 @@ pub fn test_settings() -> Settings {
     s.snapshot_path = None;
     // Tests hammer one address; the rate-limit tests switch limits back on.
     s.rate_limits.enabled = false;
+    // Puzzle progress in a private in-memory SQLite database (tests/api/puzzles.rs uses
+    // Postgres and SQLite files).
+    s.progress = word_bocce::store::progress::ProgressSettings::sqlite(":memory:");
     s
+}
+
+/// The committed puzzle catalogue, validated once per test binary.
+pub fn puzzles() -> Arc<word_bocce::puzzles::play::Puzzles> {
+    static PUZZLES: OnceLock<Arc<word_bocce::puzzles::play::Puzzles>> = OnceLock::new();
+    PUZZLES
+        .get_or_init(|| {
+            let catalogue = word_bocce::puzzles::Catalogue::load(&engine(), &crate_path("puzzles"));
+            Arc::new(word_bocce::puzzles::play::Puzzles::new(catalogue))
+        })
+        .clone()
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -77,7 +91,13 @@ impl std::io::Write for LogSink {
 pub async fn spawn_with(settings: Settings, dir: Option<tempfile::TempDir>) -> TestApp {
     logs();
     let engine = engine();
-    let app = Application::build_with_engine(settings, engine).expect("the app builds");
+    // The committed catalogue is shared; another directory is loaded by the app itself.
+    let app = if settings.puzzles_dir == Path::new(word_bocce::puzzles::DEFAULT_DIR) {
+        Application::build_with_puzzles(settings, engine, puzzles())
+    } else {
+        Application::build_with_engine(settings, engine)
+    }
+    .expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state.clone().into_inner();
     tokio::spawn(app.run_until_stopped());

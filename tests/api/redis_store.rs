@@ -6,6 +6,7 @@ use crate::events::{submit_all, submit_first, Sse};
 use crate::helpers::{assert_problem, spawn_with, test_settings, TestApp};
 use futures::future::join_all;
 use redis::aio::MultiplexedConnection;
+use redis::Commands;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
@@ -39,40 +40,43 @@ async fn raw(url: &str) -> MultiplexedConnection {
         .expect("the test Redis answers")
 }
 
+/// A test's key prefix; its keys are deleted when it is dropped (even if the test failed).
+struct Prefix(String);
+
+impl std::ops::Deref for Prefix {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Prefix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Drop for Prefix {
+    fn drop(&mut self) {
+        let Ok(mut c) = redis::Client::open(redis_url()).and_then(|c| c.get_connection()) else {
+            return;
+        };
+        let keys: Vec<String> = c
+            .scan_match::<_, String>(format!("{}*", self.0))
+            .map(|it| it.filter_map(Result::ok).collect())
+            .unwrap_or_default();
+        if !keys.is_empty() {
+            let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query(&mut c);
+        }
+    }
+}
+
 /// Two instances on one Redis, under a fresh prefix.
-async fn pair() -> (TestApp, TestApp, String) {
+async fn pair() -> (TestApp, TestApp, Prefix) {
     let p = prefix();
     let a = spawn_with(redis_settings(&redis_url(), &p), None).await;
     let b = spawn_with(redis_settings(&redis_url(), &p), None).await;
-    (a, b, p)
-}
-
-/// Delete every key under a test prefix.
-async fn cleanup(prefix: &str) {
-    let mut c = raw(&redis_url()).await;
-    let mut cursor = 0u64;
-    loop {
-        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(format!("{prefix}*"))
-            .arg("COUNT")
-            .arg(1000)
-            .query_async(&mut c)
-            .await
-            .unwrap();
-        if !keys.is_empty() {
-            let _: () = redis::cmd("DEL")
-                .arg(keys)
-                .query_async(&mut c)
-                .await
-                .unwrap();
-        }
-        if next == 0 {
-            return;
-        }
-        cursor = next;
-    }
+    (a, b, Prefix(p))
 }
 
 async fn events_in_redis(prefix: &str, id: &str) -> Vec<Value> {
@@ -162,7 +166,6 @@ async fn a_full_match_on_redis_is_played_through_either_instance() {
         ]
     );
     assert_eq!(a.app.store.count().await, 1);
-    cleanup(&p).await;
 }
 
 #[tokio::test]
@@ -226,7 +229,6 @@ async fn thirty_two_players_moving_at_once_on_two_instances_are_each_recorded_on
         .map(|e| e["data"]["submitted"].as_u64().unwrap())
         .collect();
     assert_eq!(counts, (1..=32).collect::<Vec<u64>>());
-    cleanup(&p).await;
 }
 
 #[tokio::test]
@@ -268,7 +270,6 @@ async fn concurrent_joins_never_exceed_max_players() {
         .map(|e| e["id"].as_u64().unwrap())
         .collect();
     assert_eq!(ids, vec![1, 2, 3, 4, 5]);
-    cleanup(&p).await;
 }
 
 #[tokio::test]
@@ -321,12 +322,11 @@ async fn match_keys_carry_a_ttl_that_every_write_renews() {
         .as_secs() as f64;
     assert!((score - now - 86_400.0).abs() < 60.0);
     assert_eq!(a.app.store.count().await, 1);
-    cleanup(&p).await;
 }
 
 #[tokio::test]
 async fn an_event_stream_on_one_instance_sees_what_happens_on_another() {
-    let (a, b, p) = pair().await;
+    let (a, b, _keys) = pair().await;
     let (id, host) = a.create_match(json!({})).await;
     let mut on_a = Sse::open(&a, &id, None).await;
     let players = [b.join(&id, "Ann").await, b.join(&id, "Bob").await];
@@ -360,12 +360,11 @@ async fn an_event_stream_on_one_instance_sees_what_happens_on_another() {
             (Some(6), Some("round_resolved"))
         );
     }
-    cleanup(&p).await;
 }
 
 #[tokio::test]
 async fn an_idempotent_retry_on_another_instance_gets_the_first_response() {
-    let (a, b, p) = pair().await;
+    let (a, b, _keys) = pair().await;
     let post = |app: &TestApp, name: &str| {
         app.client
             .post(app.url("/match"))
@@ -383,7 +382,6 @@ async fn an_idempotent_retry_on_another_instance_gets_the_first_response() {
     assert_eq!(b.app.store.count().await, 1, "one match, not two");
     let other = post(&b, "another body").await.unwrap();
     assert_problem(other, 422, "idempotency_key_reused").await;
-    cleanup(&p).await;
 }
 
 /// A private `redis-server` on a free port, stopped when dropped.

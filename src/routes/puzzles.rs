@@ -1,0 +1,481 @@
+//! The puzzle contract (API.md "Puzzles"): the catalogue, solving, giving up, the daily
+//! puzzle, profiles and leaderboards.
+
+use super::limits::Class;
+use super::matches::Sign;
+use super::{bearer_hash, hash_token, new_id, new_token, Limits, State};
+use crate::error::{ApiError, Code, ProblemDoc};
+use crate::game::deal::Difficulty;
+use crate::game::matches::{clean_name, ContributionView};
+use crate::puzzles::play::{progress, share_text};
+use crate::puzzles::{LoadedPuzzle, PuzzleMove, StarThresholds};
+use crate::store::progress::Attempt;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::Ordering;
+
+/// Leaderboard lines returned by default, and at most.
+pub const LEADERBOARD_DEFAULT: u32 = 10;
+pub const LEADERBOARD_MAX: u32 = 100;
+
+pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
+    cfg.route("/puzzles", web::get().to(list))
+        .route("/puzzles/daily", web::get().to(daily))
+        .route("/puzzle/{id}", web::get().to(get_puzzle))
+        .service(
+            web::resource("/puzzle/{id}/solve")
+                .route(web::post().to(solve))
+                .wrap(limits.class(Class::Solve)),
+        )
+        .route("/puzzle/{id}/give-up", web::post().to(give_up))
+        .route("/puzzle/{id}/leaderboard", web::get().to(leaderboard))
+        .service(
+            web::resource("/players")
+                .route(web::post().to(create_player))
+                .wrap(limits.class(Class::Join)),
+        )
+        .route("/players/me", web::get().to(me));
+}
+
+/// A puzzle in the list.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PuzzleSummary {
+    pub id: String,
+    #[schema(value_type = String, example = "easy")]
+    pub difficulty: Difficulty,
+    pub name: String,
+    pub description: String,
+    pub start_word: String,
+    pub target_word: String,
+}
+
+impl From<&LoadedPuzzle> for PuzzleSummary {
+    fn from(p: &LoadedPuzzle) -> Self {
+        PuzzleSummary {
+            id: p.id.clone(),
+            difficulty: p.difficulty,
+            name: p.name.clone(),
+            description: p.description.clone(),
+            start_word: p.start_word.clone(),
+            target_word: p.target_word.clone(),
+        }
+    }
+}
+
+/// A puzzle with everything needed to play it (but not its answer).
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PuzzleDetail {
+    #[serde(flatten)]
+    pub summary: PuzzleSummary,
+    /// The cards a move may use (near-synonyms of the target, cosine > 0.85, removed).
+    pub allowed_cards: Vec<String>,
+    /// Whether one of the two cards may be any common word.
+    pub has_wildcard: bool,
+    pub hint: String,
+    #[schema(value_type = Object, example = json!({"1": 0.62, "2": 0.7, "3": 0.75}))]
+    pub stars_thresholds: StarThresholds,
+    pub win_threshold: f32,
+    pub optimal_similarity: f32,
+    /// `cos(start, target)`: where a player begins.
+    pub start_similarity: f32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_vocab: Option<Vec<String>>,
+    /// The UTC date (`YYYY-MM-DD`) it is the puzzle of (only from `/puzzles/daily`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+}
+
+impl From<&LoadedPuzzle> for PuzzleDetail {
+    fn from(p: &LoadedPuzzle) -> Self {
+        PuzzleDetail {
+            summary: p.into(),
+            allowed_cards: p.allowed_cards.clone(),
+            has_wildcard: p.has_wildcard,
+            hint: p.hint.clone(),
+            stars_thresholds: p.stars_thresholds,
+            win_threshold: p.win_threshold,
+            optimal_similarity: p.optimal_similarity,
+            start_similarity: p.start_similarity,
+            domain_vocab: p.domain_vocab.clone(),
+            date: None,
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SolveBody {
+    pub public_token: String,
+    /// `1` or `-1` (`"+"`/`"-"` also accepted, as in matches)
+    #[schema(value_type = i8, example = 1)]
+    pub public_sign: Sign,
+    pub private_token: String,
+    #[schema(value_type = i8, example = -1)]
+    pub private_sign: Sign,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SolveResponse {
+    pub similarity: f32,
+    /// Exact rank of the target around the ball (1: the ball landed on it).
+    pub rank: usize,
+    pub contributions: Vec<ContributionView>,
+    /// The word nearest the ball, other than the move's words and their near-copies.
+    pub nearest_word: String,
+    /// 0–3.
+    pub stars: u8,
+    pub passed: bool,
+    pub win_threshold: f32,
+    /// How far the move went from the start word's similarity (0) to the optimum (1).
+    pub progress: f32,
+    /// `similarity − start_similarity`.
+    pub improvement: f32,
+    pub start_similarity: f32,
+    pub optimal_similarity: f32,
+    pub public_used: String,
+    pub private_used: String,
+    pub public_sign: i8,
+    pub private_sign: i8,
+    /// Only once the attempt passes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_move: Option<PuzzleMove>,
+    /// The top 20 moves, best first; only once the attempt passes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_moves: Option<Vec<PuzzleMove>>,
+    /// Whether the attempt was stored for the profile whose token came with it.
+    pub progress_saved: bool,
+    /// Puzzle name, stars and similarity: nothing from the answer.
+    pub share_text: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GiveUpResponse {
+    pub puzzle_id: String,
+    pub best_move: PuzzleMove,
+    pub all_moves: Vec<PuzzleMove>,
+    pub optimal_similarity: f32,
+    /// Whether the give-up was recorded for the profile whose token came with it.
+    pub progress_saved: bool,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPlayerBody {
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NewPlayer {
+    pub player_id: String,
+    pub name: String,
+    /// The profile token: shown once, send it as `Authorization: Bearer …`.
+    pub token: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PuzzleProgressView {
+    pub puzzle_id: String,
+    /// `null` when the puzzle was only given up.
+    pub best_similarity: Option<f32>,
+    pub stars: u8,
+    pub attempts: u32,
+    /// When the puzzle was first passed (Unix seconds); `null` if never.
+    pub first_solved_at: Option<i64>,
+    pub gave_up: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Me {
+    pub player_id: String,
+    pub name: String,
+    pub total_stars: u32,
+    /// Puzzles passed.
+    pub solved: u32,
+    /// Attempts over every puzzle.
+    pub attempts: u32,
+    pub puzzles: Vec<PuzzleProgressView>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LeaderboardEntry {
+    pub player_name: String,
+    /// The best similarity the player found before the answer was shown to them.
+    pub best_similarity: f32,
+    pub stars: u8,
+    /// When they reached it (Unix seconds).
+    pub solved_at: i64,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `easy`, `medium` or `hard`
+    #[param(value_type = Option<String>)]
+    pub difficulty: Option<Difficulty>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LeaderboardQuery {
+    /// 1–100, default 10
+    pub limit: Option<i64>,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The hash of the profile token if the request has an `Authorization` header (401
+/// `missing_token` if that header holds no bearer token); `None` without one.
+fn optional_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    if req
+        .headers()
+        .contains_key(actix_web::http::header::AUTHORIZATION)
+    {
+        bearer_hash(req).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+fn invalid_profile_token() -> ApiError {
+    ApiError::new(
+        Code::InvalidToken,
+        "that is not a puzzle profile token (create one with POST /players)",
+    )
+}
+
+#[utoipa::path(get, path = "/puzzles", tag = "puzzles", params(ListQuery),
+    responses((status = 200, body = [PuzzleSummary]), (status = 400, body = ProblemDoc)))]
+async fn list(state: State, q: web::Query<ListQuery>) -> HttpResponse {
+    let list: Vec<PuzzleSummary> = state
+        .puzzles
+        .catalogue()
+        .list(q.difficulty)
+        .into_iter()
+        .map(PuzzleSummary::from)
+        .collect();
+    HttpResponse::Ok().json(list)
+}
+
+#[utoipa::path(get, path = "/puzzles/daily", tag = "puzzles",
+    responses((status = 200, body = PuzzleDetail), (status = 404, body = ProblemDoc)))]
+async fn daily(state: State) -> Result<HttpResponse, ApiError> {
+    let date = crate::puzzles::today_utc();
+    let p = state
+        .puzzles
+        .catalogue()
+        .daily(date)
+        .ok_or_else(|| ApiError::new(Code::UnknownPuzzle, "the puzzle catalogue is empty"))?;
+    let mut view = PuzzleDetail::from(p);
+    view.date = Some(format!("{:04}-{:02}-{:02}", date.0, date.1, date.2));
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(get, path = "/puzzle/{id}", tag = "puzzles", params(("id" = String, Path)),
+    responses((status = 200, body = PuzzleDetail), (status = 404, body = ProblemDoc)))]
+async fn get_puzzle(state: State, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let p = state.puzzles.get(&path)?;
+    Ok(HttpResponse::Ok().json(PuzzleDetail::from(p)))
+}
+
+#[utoipa::path(post, path = "/puzzle/{id}/solve", tag = "puzzles", params(("id" = String, Path)),
+    request_body = SolveBody, security((), ("bearer" = [])),
+    responses((status = 200, body = SolveResponse), (status = 400, body = ProblemDoc), (status = 401, body = ProblemDoc),
+        (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc), (status = 429, body = ProblemDoc),
+        (status = 503, description = "a token came with the solve and the progress store is down", body = ProblemDoc)))]
+async fn solve(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<SolveBody>,
+) -> Result<HttpResponse, ApiError> {
+    let token = optional_token(&req)?;
+    let puzzles = &state.puzzles;
+    let p = puzzles.get(&path)?;
+    let mv = puzzles.check(
+        &state.engine,
+        p,
+        &body.public_token,
+        body.public_sign.0,
+        &body.private_token,
+        body.private_sign.0,
+    )?;
+    let clock = std::time::Instant::now();
+    let score = puzzles.score(&state.engine, p, mv)?;
+    state.metrics.observe_scoring(clock.elapsed().as_secs_f64());
+    let emb = &state.engine.emb;
+    let (public_used, private_used) = (emb.word(mv.public), emb.word(mv.private));
+    let similarity = score.similarity;
+    let stars = p.stars(similarity);
+    let passed = p.passed(similarity);
+    let progress_saved = match token {
+        None => false,
+        Some(hash) => {
+            let attempt = Attempt {
+                puzzle_id: &p.id,
+                public_card: public_used,
+                public_sign: mv.public_sign,
+                private_card: private_used,
+                private_sign: mv.private_sign,
+                similarity,
+                stars,
+                passed,
+                at_ms: now_ms(),
+            };
+            state
+                .progress
+                .record(&hash, &attempt)
+                .await?
+                .ok_or_else(invalid_profile_token)?;
+            true
+        }
+    };
+    state.metrics.puzzle_solves[stars.min(3) as usize].fetch_add(1, Ordering::Relaxed);
+    Ok(HttpResponse::Ok().json(SolveResponse {
+        similarity,
+        rank: score.rank,
+        contributions: score
+            .contributions
+            .iter()
+            .cloned()
+            .map(Into::into)
+            .collect(),
+        nearest_word: score.nearest.clone(),
+        stars,
+        passed,
+        win_threshold: p.win_threshold,
+        progress: progress(p, similarity),
+        improvement: similarity - p.start_similarity,
+        start_similarity: p.start_similarity,
+        optimal_similarity: p.optimal_similarity,
+        public_used: public_used.to_string(),
+        private_used: private_used.to_string(),
+        public_sign: mv.public_sign,
+        private_sign: mv.private_sign,
+        best_move: passed.then(|| p.best_move.clone()),
+        all_moves: passed.then(|| p.all_moves.clone()),
+        progress_saved,
+        share_text: share_text(p, stars, similarity, passed),
+    }))
+}
+
+#[utoipa::path(post, path = "/puzzle/{id}/give-up", tag = "puzzles", params(("id" = String, Path)),
+    security((), ("bearer" = [])),
+    responses((status = 200, body = GiveUpResponse), (status = 401, body = ProblemDoc), (status = 404, body = ProblemDoc),
+        (status = 503, body = ProblemDoc)))]
+async fn give_up(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let token = optional_token(&req)?;
+    let p = state.puzzles.get(&path)?;
+    let progress_saved = match token {
+        None => false,
+        Some(hash) => {
+            if !state.progress.give_up(&hash, &p.id, now_ms()).await? {
+                return Err(invalid_profile_token());
+            }
+            true
+        }
+    };
+    Ok(HttpResponse::Ok().json(GiveUpResponse {
+        puzzle_id: p.id.clone(),
+        best_move: p.best_move.clone(),
+        all_moves: p.all_moves.clone(),
+        optimal_similarity: p.optimal_similarity,
+        progress_saved,
+    }))
+}
+
+#[utoipa::path(get, path = "/puzzle/{id}/leaderboard", tag = "puzzles", params(("id" = String, Path), LeaderboardQuery),
+    responses((status = 200, body = [LeaderboardEntry]), (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc),
+        (status = 503, body = ProblemDoc)))]
+async fn leaderboard(
+    state: State,
+    path: web::Path<String>,
+    q: web::Query<LeaderboardQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let p = state.puzzles.get(&path)?;
+    let limit = match q.limit {
+        None => LEADERBOARD_DEFAULT,
+        Some(n) if (1..=LEADERBOARD_MAX as i64).contains(&n) => n as u32,
+        Some(n) => {
+            return Err(ApiError::new(
+                Code::InvalidInput,
+                format!("limit must be between 1 and {LEADERBOARD_MAX}, got {n}"),
+            )
+            .field("limit"))
+        }
+    };
+    let rows = state.progress.leaderboard(&p.id, limit).await?;
+    let entries: Vec<LeaderboardEntry> = rows
+        .into_iter()
+        .map(|r| LeaderboardEntry {
+            stars: p.stars(r.similarity),
+            player_name: r.player_name,
+            best_similarity: r.similarity,
+            solved_at: r.solved_at_ms / 1000,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(entries))
+}
+
+#[utoipa::path(post, path = "/players", tag = "puzzles", request_body = NewPlayerBody,
+    responses((status = 201, body = NewPlayer), (status = 400, body = ProblemDoc), (status = 422, body = ProblemDoc),
+        (status = 429, body = ProblemDoc), (status = 503, body = ProblemDoc)))]
+async fn create_player(
+    state: State,
+    body: web::Json<NewPlayerBody>,
+) -> Result<HttpResponse, ApiError> {
+    let name = clean_name(&body.name, "name")?;
+    let token = new_token();
+    let id = new_id("u");
+    state
+        .progress
+        .create_player(&id, &name, &hash_token(&token), now_ms())
+        .await?;
+    Ok(HttpResponse::Created().json(NewPlayer {
+        player_id: id,
+        name,
+        token,
+    }))
+}
+
+#[utoipa::path(get, path = "/players/me", tag = "puzzles", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ProblemDoc), (status = 503, body = ProblemDoc)))]
+async fn me(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let hash = bearer_hash(&req)?;
+    let player = state
+        .progress
+        .player(&hash)
+        .await?
+        .ok_or_else(invalid_profile_token)?;
+    let rows = state.progress.progress(&player.id).await?;
+    let puzzles: Vec<PuzzleProgressView> = rows
+        .into_iter()
+        .map(|r| PuzzleProgressView {
+            puzzle_id: r.puzzle_id,
+            best_similarity: r.best_similarity,
+            stars: r.stars,
+            attempts: r.attempts,
+            first_solved_at: r.first_solved_at_ms.map(|ms| ms / 1000),
+            gave_up: r.gave_up,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(Me {
+        player_id: player.id,
+        name: player.name,
+        total_stars: puzzles.iter().map(|p| p.stars as u32).sum(),
+        solved: puzzles
+            .iter()
+            .filter(|p| p.first_solved_at.is_some())
+            .count() as u32,
+        attempts: puzzles.iter().map(|p| p.attempts).sum(),
+        puzzles,
+    }))
+}

@@ -1,0 +1,132 @@
+//! The page and its assets: content types, caching (versioned URLs, ETags), gzip on the wire,
+//! the CSP they run under, and that only these routes are compressed.
+
+use crate::helpers::{assert_problem, spawn_app, TestApp};
+use std::io::Read;
+
+fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// GET with one request header.
+async fn get_with(app: &TestApp, path: &str, name: &str, value: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .header(name, value)
+        .send()
+        .await
+        .expect("request sent")
+}
+
+fn gunzip(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut out)
+        .expect("valid gzip");
+    out
+}
+
+#[tokio::test]
+async fn the_page_is_served_with_its_assets_versioned() {
+    let app = spawn_app().await;
+    let r = app.get("/", None).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "content-type"), "text/html; charset=utf-8");
+    assert_eq!(header(&r, "cache-control"), "no-cache");
+    let csp = header(&r, "content-security-policy").to_string();
+    for directive in [
+        "script-src 'self'",
+        "style-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(directive), "{csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<main id=\"app\">"));
+    assert!(!html.contains("<script>"), "no inline script");
+    assert!(!html.contains("style="), "no inline style");
+
+    // Every asset the page names is versioned by content hash, served with its type, and
+    // cached for a year under that URL.
+    let mut total = html.len();
+    for (name, ctype) in [
+        ("app.js", "text/javascript; charset=utf-8"),
+        ("style.css", "text/css; charset=utf-8"),
+        ("favicon.svg", "image/svg+xml"),
+    ] {
+        let start = html
+            .find(&format!("/static/{name}?v="))
+            .unwrap_or_else(|| panic!("{name} is not versioned in the page"));
+        let url: String = html[start..].chars().take_while(|&c| c != '"').collect();
+        let r = app.get(&url, None).await;
+        assert_eq!(r.status(), 200, "{url}");
+        assert_eq!(header(&r, "content-type"), ctype);
+        assert_eq!(
+            header(&r, "cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+        total += r.bytes().await.unwrap().len();
+        // The same file under a stale or missing version is revalidated instead.
+        let r = app.get(&format!("/static/{name}?v=0"), None).await;
+        assert_eq!(header(&r, "cache-control"), "no-cache");
+    }
+    assert!(total < 200 * 1024, "{total} bytes");
+
+    let app_js = app.get("/static/app.js", None).await.text().await.unwrap();
+    assert!(
+        app_js.contains("./match.js?v="),
+        "module imports are versioned too"
+    );
+    let icon = app.get("/favicon.ico", None).await;
+    assert_eq!(icon.status(), 200);
+    assert_eq!(header(&icon, "content-type"), "image/svg+xml");
+    assert_problem(app.get("/static/nope.js", None).await, 404, "not_found").await;
+    assert_problem(app.get("/static/index.html", None).await, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn assets_revalidate_with_etags_and_go_gzipped() {
+    let app = spawn_app().await;
+    let plain = app.get("/static/match.js", None).await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    let etag = header(&plain, "etag").to_string();
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+    let body = plain.text().await.unwrap();
+
+    let r = get_with(&app, "/static/match.js", "If-None-Match", &etag).await;
+    assert_eq!(r.status(), 304);
+    assert_eq!(header(&r, "etag"), etag);
+
+    let r = get_with(
+        &app,
+        "/static/match.js",
+        "Accept-Encoding",
+        "br, gzip;q=0.8",
+    )
+    .await;
+    assert_eq!(header(&r, "content-encoding"), "gzip");
+    assert_eq!(header(&r, "vary"), "Accept-Encoding");
+    assert_ne!(header(&r, "etag"), etag, "each encoding has its own tag");
+    let gz = r.bytes().await.unwrap();
+    assert!(gz.len() * 2 < body.len(), "{} vs {}", gz.len(), body.len());
+    assert_eq!(gunzip(&gz), body);
+
+    // gzip refused with q=0: sent as is.
+    let r = get_with(&app, "/", "Accept-Encoding", "gzip;q=0").await;
+    assert!(r.headers().get("content-encoding").is_none());
+}
+
+#[tokio::test]
+async fn the_api_is_never_compressed_by_the_page_routes() {
+    let app = spawn_app().await;
+    for path in ["/metrics", "/api"] {
+        let r = get_with(&app, path, "Accept-Encoding", "gzip").await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.headers().get("content-encoding").is_none(), "{path}");
+    }
+}

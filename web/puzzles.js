@@ -1,0 +1,236 @@
+// Puzzles: the list with the player's stars, a puzzle (hint, solve, give up, share), the daily
+// puzzle, the profile and each puzzle's leaderboard.
+
+import { api, saved, moveViz } from './api.js';
+import { drawViz, legend } from './draw.js';
+import { h, mount, attempt, copy, pct, signStr, signNum, contributionBars, stars } from './ui.js';
+
+const enc = encodeURIComponent;
+
+async function myProgress() {
+  const p = saved.profile();
+  if (!p || !p.token) return null;
+  try {
+    return await api('GET', '/players/me', { token: p.token });
+  } catch (e) {
+    if (e.status === 401) return null; // a profile from another server: ignore it
+    throw e;
+  }
+}
+
+export function renderPuzzleList(root, difficulty) {
+  const filter = h('div.filters', ['all', 'easy', 'medium', 'hard'].map((d) =>
+    h(`a.chip${(difficulty || 'all') === d ? '.on' : ''}`, { href: d === 'all' ? '#/puzzles' : `#/puzzles/${d}` }, d)));
+  mount(root, h('section.panel', h('h2', 'Puzzles'), filter, h('p.muted', 'Loading…')));
+  attempt(async () => {
+    const q = difficulty && difficulty !== 'all' ? `?difficulty=${enc(difficulty)}` : '';
+    const [list, me] = await Promise.all([api('GET', `/puzzles${q}`), myProgress()]);
+    const best = Object.fromEntries(((me && me.puzzles) || []).map((p) => [p.puzzle_id, p]));
+    mount(root, h('section.panel#puzzles',
+      h('h2', 'Puzzles'),
+      me ? h('p', `${me.name}: `, h('strong', `★ ${me.total_stars}`), ' stars in all') : h('p.muted', h('a', { href: '#/profile' }, 'Create a profile'), ' to keep your stars.'),
+      filter,
+      h('ul.puzzle-list', list.map((p) => h('li',
+        h('a', { href: `#/puzzle/${enc(p.id)}` }, h('strong', p.name)),
+        h('span.badge', p.difficulty), ' ',
+        h('span.muted', `${p.start_word} → ${p.target_word}`), ' ',
+        stars(best[p.id] ? best[p.id].stars : 0))))));
+  });
+}
+
+export function renderDaily(root) {
+  mount(root, h('p.muted', 'Finding today\'s puzzle…'));
+  attempt(async () => {
+    const p = await api('GET', '/puzzles/daily');
+    renderPuzzle(root, p.id, p, true);
+  });
+}
+
+export function renderProfile(root) {
+  const p = saved.profile();
+  if (!p) {
+    mount(root, h('form.panel#profile-form', {
+      onsubmit: (e) => {
+        e.preventDefault();
+        attempt(async () => {
+          const made = await api('POST', '/players', { body: { name: e.target.elements.name.value } });
+          saved.saveProfile(made);
+          renderProfile(root);
+        });
+      },
+    }, h('h2', 'Your puzzle profile'),
+    h('p.muted', 'A name is all it takes; your stars are kept on this browser\'s token.'),
+    h('label', 'Name', h('input', { name: 'name', required: true, maxLength: 50 })),
+    h('button.primary', { type: 'submit' }, 'Create profile')));
+    return;
+  }
+  mount(root, h('p.muted', 'Loading your profile…'));
+  attempt(async () => {
+    const me = await myProgress();
+    if (!me) {
+      mount(root, h('section.panel', h('p', 'This profile is not known to the service.'),
+        h('button', { type: 'button', onclick: () => { localStorage.removeItem('wb.profile'); renderProfile(root); } }, 'Make a new one')));
+      return;
+    }
+    mount(root, h('section.panel#profile',
+      h('h2', me.name), h('p', h('strong#total-stars', String(me.total_stars)), ' stars · ', `${me.solved} solved`),
+      h('table', h('thead', h('tr', ['puzzle', 'stars', 'best', 'attempts'].map((t) => h('th', t)))),
+        h('tbody', me.puzzles.map((q) => h('tr', h('td', h('a', { href: `#/puzzle/${enc(q.puzzle_id)}` }, q.puzzle_id)),
+          h('td', stars(q.stars)), h('td', pct(q.best_similarity)), h('td', String(q.attempts))))))));
+  });
+}
+
+/** A move as the puzzle routes describe it (`public_card`/`public_token`, signs as ±1 or "+"/"-"). */
+function normMove(m) {
+  return {
+    pub: m.public_card || m.public_token || m.public_used,
+    pubSign: signNum(m.public_sign),
+    priv: m.private_card || m.private_token || m.private_used,
+    privSign: signNum(m.private_sign),
+    similarity: m.similarity,
+    rank: m.rank,
+    nearest: m.nearest || m.nearest_word,
+  };
+}
+
+export function renderPuzzle(root, id, preloaded, daily = false) {
+  const st = { p: preloaded || null, slots: [], signs: [1, 1], wild: '', result: null, gaveUp: null, hint: false, board: null, viz: null };
+
+  const load = () => attempt(async () => {
+    if (!st.p || !st.p.allowed_cards) st.p = await api('GET', `/puzzle/${enc(id)}`);
+    render();
+    st.board = await api('GET', `/puzzle/${enc(id)}/leaderboard?limit=10`).catch(() => null);
+    render();
+  });
+
+  const cards = () => (st.p.allowed_cards || []).filter((c) => c !== 'WILDCARD');
+
+  function toggle(card) {
+    const i = st.slots.indexOf(card);
+    if (i >= 0) { st.slots.splice(i, 1); st.signs.splice(i, 1); st.signs.push(1); }
+    else if (st.slots.length < 2) st.slots.push(card);
+    else { st.slots[1] = card; st.signs[1] = 1; }
+    render();
+  }
+
+  async function solve(button) {
+    button.disabled = true;
+    await attempt(async () => {
+      const prof = saved.profile();
+      const [pub, priv] = st.slots;
+      st.result = await api('POST', `/puzzle/${enc(id)}/solve`, {
+        token: prof && prof.token,
+        body: { public_token: pub, public_sign: st.signs[0], private_token: priv, private_sign: st.signs[1] },
+      });
+      st.viz = null;
+      render();
+      st.viz = await moveViz(st.p.start_word, st.p.target_word, pub, st.signs[0], priv, st.signs[1]);
+      render();
+      st.board = await api('GET', `/puzzle/${enc(id)}/leaderboard?limit=10`).catch(() => st.board);
+      render();
+    });
+    button.disabled = false;
+  }
+
+  async function giveUp(button) {
+    button.disabled = true;
+    await attempt(async () => {
+      const prof = saved.profile();
+      st.gaveUp = await api('POST', `/puzzle/${enc(id)}/give-up`, { token: prof && prof.token });
+      render();
+    });
+    button.disabled = false;
+  }
+
+  function render() {
+    const p = st.p;
+    if (!p) return mount(root, h('p.muted', 'Loading the puzzle…'));
+    const slot = (i, name) => {
+      const card = st.slots[i];
+      return h(`div.slot${card ? '.filled' : ''}`,
+        h('span.muted', name),
+        h('button.sign', {
+          type: 'button', id: i === 0 ? 'pub-sign' : 'priv-sign', disabled: !card,
+          onclick: () => { st.signs[i] = -st.signs[i]; render(); },
+        }, signStr(st.signs[i])),
+        h('strong', card || '—'));
+    };
+    const wildcard = p.has_wildcard
+      ? h('form.wild', {
+        onsubmit: (e) => {
+          e.preventDefault();
+          const w = st.wild.trim().toLowerCase();
+          if (w && !st.slots.includes(w)) toggle(w);
+        },
+      }, h('label', 'Wildcard: any deck word', h('input#wild', { value: st.wild, oninput: (e) => { st.wild = e.target.value; } })),
+      h('button', { type: 'submit' }, 'Use'))
+      : null;
+    const r = st.result;
+    const th = p.stars_thresholds || {};
+    mount(root, h('section.panel#puzzle',
+      h('h2', daily ? 'Daily puzzle: ' : '', p.name, ' ', h('span.badge', p.difficulty || '')),
+      h('p', p.description || ''),
+      h('div.words', h('span.word.start', p.start_word), h('span.arrow', '→'), h('span.word.target', p.target_word)),
+      h('p.muted', `Stars at ${pct(th['1'])} / ${pct(th['2'])} / ${pct(th['3'])}; best possible ${pct(p.optimal_similarity)}`),
+      p.domain_vocab && p.domain_vocab.length ? h('p.muted', `Theme: ${p.domain_vocab.join(', ')}`) : null,
+      h('h4', 'Allowed cards'),
+      h('div.cards#allowed-cards', cards().map((c) => h(`button.chip${st.slots.includes(c) ? '.on' : ''}`,
+        { type: 'button', dataset: { card: c }, 'aria-pressed': String(st.slots.includes(c)), onclick: () => toggle(c) }, c))),
+      wildcard,
+      h('div.slots', slot(0, 'first card'), slot(1, 'second card')),
+      h('p.preview', `${p.start_word} ${st.slots[0] ? `${signStr(st.signs[0])} ${st.slots[0]}` : ''} ${st.slots[1] ? `${signStr(st.signs[1])} ${st.slots[1]}` : ''}`),
+      h('div.actions',
+        h('button.primary#solve', { type: 'button', disabled: st.slots.length !== 2, onclick: (e) => solve(e.target) }, 'Throw'),
+        h('button#hint-button', { type: 'button', onclick: () => { st.hint = true; render(); } }, 'Hint'),
+        h('button#give-up', { type: 'button', onclick: (e) => giveUp(e.target) }, 'Give up')),
+      st.hint ? h('p.hint#hint', p.hint || 'No hint for this one.') : null,
+      r ? resultView(p, r) : null,
+      st.gaveUp ? gaveUpView(p, st.gaveUp) : null,
+      leaderboard()));
+  }
+
+  function resultView(p, r) {
+    return h('div.result#puzzle-result',
+      h('div.figures',
+        h('div.figure', h('span.big#puzzle-stars', stars(r.stars)), h('span.muted', r.passed ? 'passed' : `${pct(r.win_threshold)} to pass`)),
+        h('div.figure', h('span.big', pct(r.similarity)), h('span.muted', 'similarity')),
+        h('div.figure', h('span.big', `#${r.rank}`), h('span.muted', 'rank')),
+        h('div.figure', h('span.big', r.nearest_word || '–'), h('span.muted', 'nearest'))),
+      r.improvement !== undefined ? h('p.muted', `${pct(r.start_similarity)} at the start; you moved ${r.improvement >= 0 ? '+' : ''}${pct(r.improvement)}.`) : null,
+      contributionBars(r.contributions || []),
+      st.viz ? h('figure.viz', drawViz(st.viz, `${p.start_word} → ${p.target_word}`), legend()) : h('p.muted', 'Drawing the move…'),
+      r.share_text ? h('div.share', h('input#share-text', { readOnly: true, value: r.share_text, 'aria-label': 'share text' }),
+        h('button', { type: 'button', onclick: () => copy(r.share_text) }, 'Copy')) : null,
+      r.passed && r.best_move ? movesList('Best move', [r.best_move], r.all_moves) : null,
+      r.progress_saved === false && saved.profile() ? h('p.muted', 'Not saved to your profile.') : null);
+  }
+
+  function movesList(title, best, all) {
+    const line = (m) => {
+      const x = normMove(m);
+      return `${st.p.start_word} ${signStr(x.pubSign)} ${x.pub} ${signStr(x.privSign)} ${x.priv} — ${pct(x.similarity)}${x.rank ? ` (#${x.rank})` : ''}`;
+    };
+    const b = normMove(best[0]);
+    return h('div.moves',
+      h('h4', title),
+      h('p#best-move', { dataset: { public: b.pub, publicSign: b.pubSign, private: b.priv, privateSign: b.privSign } }, line(best[0])),
+      all && all.length ? h('details', h('summary', `Top ${all.length} moves`), h('ol', all.map((m) => h('li', line(m))))) : null);
+  }
+
+  function gaveUpView(p, g) {
+    const best = g.best_move || g;
+    return h('div.gave-up#gave-up', movesList('The best move', [best], g.all_moves || g.top_moves));
+  }
+
+  function leaderboard() {
+    if (!st.board) return null;
+    return h('div.leaderboard#leaderboard', h('h4', 'Leaderboard'),
+      st.board.length ? h('table', h('thead', h('tr', ['', 'player', 'best', 'stars'].map((t) => h('th', t)))),
+        h('tbody', st.board.map((e, i) => h('tr', h('td', String(i + 1)), h('td', e.player_name), h('td', pct(e.best_similarity)), h('td', stars(e.stars))))))
+        : h('p.muted', 'Nobody has solved it yet.'));
+  }
+
+  render();
+  load();
+  return () => {};
+}
