@@ -36,6 +36,15 @@ PLAYERS_PER_MATCH = 4
 ROUNDS_PER_MATCH = 2
 
 
+ADJECTIVES = ["Blue", "Quiet", "Brave", "Sunny", "Clever", "Gentle", "Swift", "Lucky", "Calm", "Bright"]
+ANIMALS = ["Otter", "Heron", "Badger", "Lynx", "Robin", "Panda", "Falcon", "Beaver", "Koala", "Walrus"]
+
+
+def solver_name():
+    """A profile name from vetted words (random digits can spell something the filter refuses)."""
+    return f"{random.choice(ADJECTIVES)} {random.choice(ANIMALS)}"
+
+
 def think():
     """A moment between one player's action and the next (people do not click in bursts)."""
     gevent.sleep(random.uniform(0.05, 0.25))
@@ -173,7 +182,7 @@ class PuzzleSolvers(FastHttpUser):
         self.api = Api(self)
         self.token = None
         self.puzzles = []
-        st, me = self.api.call("POST", "/players", "/players", body={"name": f"solver {random.randrange(10**6)}"}, ok=(201,))
+        st, me = self.api.call("POST", "/players", "/players", body={"name": solver_name()}, ok=(201,))
         if st == 201:
             self.token = me["token"]
 
