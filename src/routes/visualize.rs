@@ -367,7 +367,7 @@ async fn visualize_move(
     let card = |w: &Option<String>, field: &str, sign: &Option<String>, sign_field: &str| {
         w.as_ref()
             .map(|w| {
-                Ok((
+                Ok::<_, ApiError>((
                     w.clone(),
                     field.to_string(),
                     query_sign(sign.as_deref(), sign_field)?,
