@@ -98,7 +98,7 @@ export function renderMatch(root, id) {
 
   async function refresh() {
     if (st.stopped) return;
-    await attempt(async () => {
+    const ok = await attempt(async () => {
       st.m = await api('GET', `/match/${encodeURIComponent(id)}`);
       if (st.m.status !== 'LOBBY' && st.m.current_round_id) {
         const r = await api('GET', `/match/${encodeURIComponent(id)}/round/current`, { etag: st.roundEtag });
@@ -116,8 +116,16 @@ export function renderMatch(root, id) {
           { token: st.seat.player_token });
         st.me = p.player;
       }
+      return true;
+    }, (e) => {
+      // A match that does not exist (or no longer does): stop listening for it.
+      if (e.code === 'unknown_match') {
+        stop();
+        mount(root, h('section.panel', h('p', 'This match does not exist (or no longer does). '),
+          h('a', { href: '#/' }, 'Start a new match')));
+      }
     });
-    render();
+    if (ok || st.m) render();
   }
 
   // Live updates: the SSE stream; while it is not open, poll (ETag on the round).
@@ -392,12 +400,14 @@ export function renderMatch(root, id) {
       h('p', h('a', { href: '#/' }, 'Play again')));
   }
 
-  timers.push(setInterval(tick, 1000));
-  refresh().then(startLive);
-  return () => {
+  function stop() {
     st.stopped = true;
     timers.forEach(clearInterval);
     stopPolling();
     if (es) es.close();
-  };
+  }
+
+  timers.push(setInterval(tick, 1000));
+  refresh().then(() => { if (!st.stopped) startLive(); });
+  return stop;
 }

@@ -54,13 +54,15 @@ export function clearError() {
   banner().hidden = true;
 }
 
-/** Run an async action; errors go to the banner. Returns the action's value or undefined. */
-export async function attempt(fn) {
+/** Run an async action; errors go to the banner (and to `onError`). Returns the action's
+ *  value, or undefined when it failed. */
+export async function attempt(fn, onError) {
   try {
     clearError();
     return await fn();
   } catch (e) {
     showError(e);
+    if (onError) onError(e);
     return undefined;
   }
 }

@@ -275,7 +275,12 @@ test('an API error is shown in words', async () => {
   const page = await newPage(w);
   await page.goto(`${base}/#/match/mnope`);
   await page.locator('#error', { hasText: "no match 'mnope'" }).waitFor();
-  // The browser logs the 404 itself: that is this test's point, not a page bug.
+  // The page stops asking about a match that does not exist.
+  await page.waitForTimeout(2000);
+  await w.ctx.close();
+  const asked = w.errors.filter((e) => /\/match\/mnope/.test(e));
+  assert.equal(asked.length, 1, `one request for the unknown match: ${asked}`);
+  // The browser logs that 404 itself: it is this test's point, not a page bug.
   w.errors = w.errors.filter((e) => !/404/.test(e));
   assertClean(w);
 });
