@@ -38,7 +38,8 @@ serve() {
   env RATE_LIMIT_ENABLED=false PORT="$p" SNAPSHOT_PATH=off SQLITE_PATH="$work/progress.db" RUST_LOG=warn "$@" \
     "$CARGO_TARGET_DIR/release/word-bocce" serve > "$log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$p/healthz" > /dev/null && return; sleep 0.2; done
+  # Up to 2 min: a first start without a cached graph builds it.
+  for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$p/healthz" > /dev/null && return; sleep 0.2; done
   echo "the service on port $p did not start:" >&2
   cat "$log" >&2
   exit 1
