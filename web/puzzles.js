@@ -185,7 +185,8 @@ export function renderPuzzle(root, id, preloaded, daily = false) {
         h('button#give-up', { type: 'button', onclick: (e) => giveUp(e.target) }, 'Give up')),
       st.hint ? h('p.hint#hint', p.hint || 'No hint for this one.') : null,
       r ? resultView(p, r) : null,
-      st.gaveUp ? gaveUpView(p, st.gaveUp) : null,
+      // A passing throw shows the best move itself: once is enough (and ids stay unique).
+      st.gaveUp && !(r && r.passed && r.best_move) ? gaveUpView(p, st.gaveUp) : null,
       leaderboard()));
   }
 

@@ -328,6 +328,7 @@ test('a puzzle solved to three stars with the optimal move', async (t) => {
   await page.click('#solve');
   await page.locator('#puzzle-result').waitFor();
   assert.equal(await page.locator('#puzzle-stars .stars').getAttribute('aria-label'), '3 of 3 stars');
+  assert.equal(await page.locator('#best-move').count(), 1, 'the best move is shown once after a pass');
   const share = await page.inputValue('#share-text');
   assert.ok(share.length > 0);
   for (const word of [move.pub, move.priv]) assert.ok(!share.includes(word), `no spoiler in "${share}"`);
