@@ -89,7 +89,7 @@ pub struct EngineHealth {
 impl Engine {
     /// A real probe (a few microseconds): the first deck word's vector, and an HNSW search for it.
     pub fn health(&self) -> EngineHealth {
-        use crate::index::{NearestIndex, NoSkip};
+        use crate::index::NoSkip;
         let Some(&probe) = self.deck.words().first() else {
             return EngineHealth {
                 embeddings: false,
@@ -102,7 +102,8 @@ impl Engine {
         let index = embeddings
             && self
                 .hnsw
-                .search(v, 1, &NoSkip, &[])
+                // `search_ef`, not `search`: a probe is not a player's search (no metrics).
+                .search_ef(v, 1, self.hnsw.params.ef_search, &NoSkip, &[])
                 .first()
                 .is_some_and(|h| h.id == probe);
         EngineHealth { embeddings, index }

@@ -11,7 +11,7 @@ use crate::store::MatchStore;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -104,7 +104,6 @@ impl Application {
             engine,
             store,
             settings: settings.clone(),
-            shutting_down: AtomicBool::new(false),
             started: Instant::now(),
             match_counter: AtomicU64::new(0),
             metrics: Default::default(),
@@ -218,9 +217,6 @@ impl Application {
                 crate::shutdown::Phase::Draining,
             )
             .await;
-            watcher
-                .shutting_down
-                .store(true, std::sync::atomic::Ordering::Relaxed);
             let delay = watcher.settings.shutdown.delay_secs;
             tokio::time::sleep(Duration::from_secs(delay)).await;
             watcher.shutdown.stop();
@@ -230,9 +226,6 @@ impl Application {
         let served = self.server.await;
         driver.abort();
         served?;
-        state
-            .shutting_down
-            .store(true, std::sync::atomic::Ordering::Relaxed);
         state.shutdown.stop();
         if state.settings.snapshot_path.is_some() {
             match state.store.flush().await {

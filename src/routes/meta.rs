@@ -44,8 +44,7 @@ async fn healthz() -> HttpResponse {
 #[utoipa::path(get, path = "/readyz", tag = "meta", responses((status = 200, description = "ready to serve: `healthy`, or `degraded` when only the progress store or the puzzle catalogue is missing"), (status = 503, description = "the model, index or match store is missing, or shutting down")))]
 async fn readyz(state: State) -> HttpResponse {
     let store = state.store.healthy().await;
-    let shutting_down = state.shutting_down.load(Ordering::Relaxed)
-        || state.shutdown.phase() != crate::shutdown::Phase::Running;
+    let shutting_down = state.shutdown.phase() != crate::shutdown::Phase::Running;
     let engine = state.engine.health();
     let puzzles = !state.puzzles.catalogue().is_empty();
     let progress = state.progress.healthy().await;

@@ -17,7 +17,7 @@ use crate::error::{ApiError, Code};
 use crate::store::MatchStore;
 use actix_web::{web, HttpRequest};
 use sha2::{Digest, Sha256};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 use subtle::ConstantTimeEq;
@@ -27,7 +27,6 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     pub store: Arc<dyn MatchStore>,
     pub settings: Settings,
-    pub shutting_down: AtomicBool,
     pub started: Instant,
     /// Counts matches created, to derive reproducible seeds when `RNG_SEED` is set.
     pub match_counter: AtomicU64,

@@ -27,11 +27,7 @@ async fn liveness_and_readiness() {
         assert_eq!(v["checks"]["match_store"], true);
         assert!(v["timestamp"].as_u64().unwrap() > 1_700_000_000);
     }
-    app.app
-        .shutting_down
-        .store(true, std::sync::atomic::Ordering::Relaxed);
-    let r = app.get("/readyz", None).await;
-    assert_eq!(r.status(), 503);
+    // 503 while shutting down: tests/api/shutdown.rs (it keeps the listener open to see it).
 }
 
 #[tokio::test]
