@@ -10,7 +10,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api", web::get().to(api))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
-        .route("/health", web::get().to(readyz))
+        .route("/health", web::get().to(health))
         .route("/metrics", web::get().to(metrics))
         .route("/admin/stats", web::get().to(admin_stats))
         // Serves the document at /openapi.json and the page (vendored: no CDN) at /docs/.
@@ -70,12 +70,19 @@ async fn readyz(state: State) -> HttpResponse {
     }
 }
 
+/// The same readiness answer under API.md's other name for it.
+#[utoipa::path(get, path = "/health", tag = "meta", responses((status = 200, description = "as /readyz"), (status = 503, description = "as /readyz")))]
+async fn health(state: State) -> HttpResponse {
+    readyz(state).await
+}
+
 async fn docs_redirect() -> HttpResponse {
     HttpResponse::Found()
         .insert_header(("Location", "/docs/"))
         .finish()
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "meta", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(state: State) -> HttpResponse {
     let active = state.store.count().await;
     let mut body = state.metrics.render(

@@ -10,6 +10,8 @@ use utoipa::{Modify, OpenApi};
         super::meta::api,
         super::meta::healthz,
         super::meta::readyz,
+        super::meta::health,
+        super::meta::metrics,
         super::matches::create,
         super::matches::get_match,
         super::matches::join,
