@@ -1,7 +1,7 @@
 //! The page players play on: `/` and its assets under `/static/…`, compiled into the binary
 //! (`web/` in the repository), so the binary is self-contained.
 //!
-//! Each asset is prepared once, on first use: references between assets (`"/static/x.js"` in
+//! Each asset is prepared once, as the routes are configured: references between assets (`"/static/x.js"` in
 //! the HTML, `'./x.js'` in the modules) get `?v=<content hash>`, so a versioned URL never
 //! changes meaning and is cached for a year (`immutable`); the page itself and unversioned URLs
 //! are revalidated (`no-cache`) with a strong `ETag` (304 when unchanged). Bodies are gzipped
@@ -107,6 +107,9 @@ pub fn assets() -> &'static HashMap<&'static str, Asset> {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Prepared (versioned, gzipped at the best level) while the service starts, so that the
+    // first visitor's first paint does not wait for it.
+    assets();
     cfg.route("/", web::get().to(page))
         .route("/favicon.ico", web::get().to(favicon))
         .route("/static/{name}", web::get().to(static_file));
