@@ -3,7 +3,6 @@
 
 use crate::config::Settings;
 use crate::engine::Engine;
-use crate::error::{ApiError, Code};
 use crate::routes::{self, AppState};
 use crate::store::memory::{MemoryStore, Restored};
 use crate::store::redis::RedisMatchStore;
@@ -127,6 +126,13 @@ impl Application {
                 .app_data(routes::query_config())
                 .configure(|cfg| routes::configure(cfg, &limits))
                 .configure(extra)
+                .wrap(actix_web::middleware::ErrorHandlers::new().handler(
+                    actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                    routes::fallback::problem_for_bare_405,
+                ))
+                .wrap(actix_web::middleware::from_fn(
+                    routes::fallback::head_as_get,
+                ))
                 .wrap(limits.class(routes::limits::Class::Default))
                 .wrap(actix_web::middleware::Condition::new(
                     cors.is_some(),
@@ -142,12 +148,7 @@ impl Application {
                     sentry.dsn.is_some(),
                     crate::telemetry::sentry_middleware(&sentry),
                 ))
-                .default_service(web::to(|| async {
-                    Err::<actix_web::HttpResponse, _>(ApiError::new(
-                        Code::NotFound,
-                        "no such route",
-                    ))
-                }))
+                .default_service(web::to(routes::fallback::no_route))
         })
         .listen(listener)?
         .client_request_timeout(Duration::from_secs(10))

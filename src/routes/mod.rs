@@ -1,6 +1,7 @@
 //! HTTP resources, each registering itself; thin handlers over `game/` and `store/`.
 
 pub mod events;
+pub mod fallback;
 pub mod idempotency;
 pub mod limits;
 pub mod matches;

@@ -211,3 +211,114 @@ async fn metrics_count_resolved_rounds_and_time_index_searches() {
     }
     assert!(after.contains("wordbocce_event_streams "), "{after}");
 }
+
+/// A path of the document with its parameters filled in.
+fn concrete(template: &str) -> String {
+    template
+        .split('/')
+        .map(|seg| if seg.starts_with('{') { "x" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test]
+async fn a_method_a_route_does_not_take_is_a_405_problem_naming_the_ones_it_does() {
+    let app = spawn_app().await;
+    let doc: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    let mut routes: Vec<(String, Vec<String>)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(path, item)| {
+            let methods = ["get", "put", "post", "delete", "patch"]
+                .into_iter()
+                .filter(|m| item.get(*m).is_some())
+                .map(str::to_uppercase)
+                .collect();
+            (path.clone(), methods)
+        })
+        .collect();
+    // The routes outside the document: the page, the document itself and its viewer.
+    for path in [
+        "/",
+        "/static/app.js",
+        "/favicon.ico",
+        "/openapi.json",
+        "/docs/",
+    ] {
+        routes.push((path.into(), vec!["GET".into()]));
+    }
+    assert!(routes.len() > 30, "{routes:?}");
+    for (template, methods) in routes {
+        let wrong = ["POST", "DELETE", "PUT"]
+            .into_iter()
+            .find(|m| !methods.iter().any(|x| x == m))
+            .unwrap();
+        let url = app.url(&concrete(&template));
+        let r = app
+            .client
+            .request(wrong.parse().unwrap(), &url)
+            .send()
+            .await
+            .unwrap();
+        let allow = r
+            .headers()
+            .get("allow")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("{wrong} {template}: no Allow header"));
+        let mut expected = methods.clone();
+        if methods.iter().any(|m| m == "GET") {
+            expected.push("HEAD".into());
+        }
+        let mut got: Vec<&str> = allow.split(", ").collect();
+        got.sort();
+        expected.sort();
+        assert_eq!(got, expected, "{wrong} {template}");
+        let body = assert_problem(r, 405, "method_not_allowed").await;
+        assert!(body["detail"].as_str().unwrap().contains(&allow), "{body}");
+    }
+    // A path no route has is still a 404, whatever the method.
+    let r = app.client.delete(app.url("/nope")).send().await.unwrap();
+    assert_problem(r, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn head_answers_like_get_without_the_body_and_holds_no_event_stream() {
+    let app = spawn_app().await;
+    for path in ["/api", "/", "/puzzles"] {
+        let get = app.get(path, None).await;
+        assert_eq!(get.status(), 200);
+        let len = get.bytes().await.unwrap().len();
+        let head = app.client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), 200, "HEAD {path}");
+        let declared: usize = head.headers()["content-length"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(declared, len, "HEAD {path}: the GET's length");
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path}: no body"
+        );
+    }
+    let (id, _host) = app.create_match(json!({})).await;
+    let head = app
+        .client
+        .head(app.url(&format!("/match/{id}/events")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-type"], "text/event-stream");
+    // The stream a GET would have opened is not left open for a HEAD.
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(
+        metrics.contains("\nwordbocce_event_streams 0\n"),
+        "{}",
+        metrics
+            .lines()
+            .find(|l| l.starts_with("wordbocce_event_streams"))
+            .unwrap_or("")
+    );
+}
