@@ -612,7 +612,7 @@ impl Match {
                 Code::NotAPublicCard,
                 format!(
                     "'{}' is not one of this round's public cards",
-                    mv.public_token
+                    quoted(&mv.public_token)
                 ),
             )
             .field("public_token"));
@@ -621,7 +621,10 @@ impl Match {
         if !hand.contains(&mv.private_token) {
             return Err(ApiError::new(
                 Code::NotYourCard,
-                format!("'{}' is not one of your private cards", mv.private_token),
+                format!(
+                    "'{}' is not one of your private cards",
+                    quoted(&mv.private_token)
+                ),
             )
             .field("private_token"));
         }
@@ -863,12 +866,7 @@ pub fn joker_word(engine: &Engine, raw: &str, target: WordId) -> Result<WordId, 
         );
     }
     let Some(id) = engine.emb.id(&w) else {
-        return Err(ApiError::new(
-            Code::WordNotInVocabulary,
-            format!("'{w}' is not in the vocabulary"),
-        )
-        .field(field)
-        .suggestions(suggest(engine, &w, 5)));
+        return Err(not_in_vocabulary(engine, &w, field));
     };
     if engine.emb.is_offensive(id) {
         return Err(
@@ -883,6 +881,37 @@ pub fn joker_word(engine: &Engine, raw: &str, target: WordId) -> Result<WordId, 
         .field(field));
     }
     Ok(id)
+}
+
+/// The error for a word (trimmed, lower-cased) the model does not know: 422
+/// `word_not_in_vocabulary` with close spellings as `suggestions`, the word quoted back at most
+/// [`QUOTED_MAX`] characters long; an empty word is 422 `invalid_input` (no word is close to
+/// nothing).
+pub fn not_in_vocabulary(engine: &Engine, w: &str, field: impl Into<String>) -> ApiError {
+    if w.is_empty() {
+        return ApiError::new(
+            Code::InvalidInput,
+            "a word is needed here, not an empty string",
+        )
+        .field(field);
+    }
+    ApiError::new(
+        Code::WordNotInVocabulary,
+        format!("'{}' is not in the vocabulary", quoted(w)),
+    )
+    .field(field)
+    .suggestions(suggest(engine, w, 5))
+}
+
+/// Characters of a player's word quoted back in an error, at most.
+pub const QUOTED_MAX: usize = 40;
+
+/// `w`, or its first [`QUOTED_MAX`] characters and an ellipsis.
+pub fn quoted(w: &str) -> std::borrow::Cow<'_, str> {
+    match w.char_indices().nth(QUOTED_MAX) {
+        None => w.into(),
+        Some((cut, _)) => format!("{}…", &w[..cut]).into(),
+    }
 }
 
 /// Deck words close in spelling to `w` (edit distance), for `word_not_in_vocabulary`.
@@ -950,6 +979,15 @@ pub fn score(engine: &Engine, terms: &[Term], target: WordId) -> Result<MoveResu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_quoted_back_whole_or_cut_on_a_character() {
+        assert_eq!(quoted("music"), "music");
+        let w = "é".repeat(QUOTED_MAX);
+        assert_eq!(quoted(&w), w);
+        let cut = quoted(&"é".repeat(QUOTED_MAX + 1)).into_owned();
+        assert_eq!(cut, format!("{}…", "é".repeat(QUOTED_MAX)));
+    }
 
     #[test]
     fn names_are_collapsed_checked_and_filtered() {

@@ -12,7 +12,7 @@ use super::{CardRejection, CardSlot, Catalogue, LoadedPuzzle};
 use crate::embeddings::WordId;
 use crate::engine::Engine;
 use crate::error::{ApiError, Code};
-use crate::game::matches::suggest;
+use crate::game::matches::{not_in_vocabulary, quoted};
 use crate::scoring::{move_terms, score_move, MoveScore};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -74,12 +74,7 @@ impl Puzzles {
             engine.emb.lookup(raw).ok_or_else(|| {
                 let w = raw.trim().to_lowercase();
                 if p.has_wildcard {
-                    ApiError::new(
-                        Code::WordNotInVocabulary,
-                        format!("'{w}' is not in the vocabulary"),
-                    )
-                    .field(field)
-                    .suggestions(suggest(engine, &w, 5))
+                    not_in_vocabulary(engine, &w, field)
                 } else {
                     not_allowed(p, &w, field)
                 }
@@ -158,7 +153,8 @@ fn not_allowed(p: &LoadedPuzzle, w: &str, field: &str) -> ApiError {
     ApiError::new(
         Code::NotAnAllowedCard,
         format!(
-            "'{w}' is not one of this puzzle's cards: {}{extra}",
+            "'{}' is not one of this puzzle's cards: {}{extra}",
+            quoted(w),
             p.allowed_cards.join(", ")
         ),
     )

@@ -5,7 +5,7 @@ use super::{Limits, State};
 use crate::embeddings::WordId;
 use crate::engine::Engine;
 use crate::error::{ApiError, Code, ProblemDoc};
-use crate::game::matches::suggest;
+use crate::game::matches::not_in_vocabulary;
 use crate::index::{Hit, NearestIndex};
 use crate::scoring::{ball, Term};
 use actix_web::{web, HttpResponse};
@@ -57,15 +57,10 @@ pub struct AnalogyResult {
 const MAX_TERMS: usize = 10;
 
 pub(crate) fn lookup(engine: &Engine, word: &str, field: String) -> Result<WordId, ApiError> {
-    engine.emb.lookup(word).ok_or_else(|| {
-        let w = word.trim().to_lowercase();
-        ApiError::new(
-            Code::WordNotInVocabulary,
-            format!("'{w}' is not in the vocabulary"),
-        )
-        .field(field)
-        .suggestions(suggest(engine, &w, 5))
-    })
+    engine
+        .emb
+        .lookup(word)
+        .ok_or_else(|| not_in_vocabulary(engine, &word.trim().to_lowercase(), field))
 }
 
 /// 3CosAdd: the words nearest `normalise(Σ positive − Σ negative)`.

@@ -57,6 +57,22 @@ async fn unknown_words_get_suggestions_and_bad_input_422() {
     );
     let r = app.post("/analogy", None, &json!({"positive": []})).await;
     assert_problem(r, 422, "invalid_input").await;
+    // An empty word is no word, not a misspelling of "the".
+    let r = app
+        .post("/analogy", None, &json!({"positive": ["king", "  "]}))
+        .await;
+    let v = assert_problem(r, 422, "invalid_input").await;
+    assert_eq!(v["field"], "positive[1]");
+    assert!(v.get("suggestions").is_none(), "{v}");
+    assert_problem(app.get("/visualize/%20", None).await, 422, "invalid_input").await;
+    // A long unknown word is quoted back shortened, not whole.
+    let long = "zq".repeat(2000);
+    let r = app
+        .post("/analogy", None, &json!({"positive": [long]}))
+        .await;
+    let v = assert_problem(r, 422, "word_not_in_vocabulary").await;
+    let detail = v["detail"].as_str().unwrap();
+    assert!(detail.len() < 100 && detail.contains("zqzq…"), "{detail}");
     let r = app
         .post("/analogy", None, &json!({"positive": ["king"], "topn": 0}))
         .await;
