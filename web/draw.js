@@ -45,15 +45,35 @@ export function drawViz(viz, title = 'The move in word space') {
     svg.append(line);
   }
 
-  const sorted = [...pts].sort((a, b) => ORDER.indexOf(a.type) - ORDER.indexOf(b.type));
-  for (const p of sorted) {
+  // Labels are placed most important first (the ball, the target, the start, the cards…), each
+  // on the first side of its point where it overlaps no label or point already there; a
+  // neighbour's label that fits nowhere is left out (its point keeps its tooltip).
+  const dots = pts.map((p) => ({ p, x: sx(p.x), y: sy(p.y), r: p.type === 'neighbor' ? 3 : p.type === 'result' ? 7 : 5 }));
+  const taken = dots.map((d) => box(d.x - d.r, d.y - d.r, d.x + d.r, d.y + d.r, d));
+  taken.push(box(W - 220, H - 22, W, H)); // the caption
+  const labels = new Map();
+  for (const d of [...dots].sort((a, b) => ORDER.indexOf(b.p.type) - ORDER.indexOf(a.p.type))) {
+    const text = d.p.type === 'result' ? 'ball' : d.p.word;
+    const w = text.length * (d.p.type === 'neighbor' ? 6.5 : 7.5);
+    const sides = placements(d, w);
+    if (d.x > W * 0.7) sides.unshift(sides.splice(1, 1)[0]); // right third: left side first
+    const inside = sides.filter((c) => c.b.x0 >= 2 && c.b.x1 <= W - 2 && c.b.y0 >= 2 && c.b.y1 <= H - 2);
+    const cost = (c) => taken.reduce((a, t) => (t.owner === d ? a : a + overlap(c.b, t)), 0);
+    let best = inside.find((c) => cost(c) === 0);
+    if (!best && d.p.type !== 'neighbor') {
+      best = (inside.length ? inside : sides).reduce((a, c) => (cost(c) < cost(a) ? c : a));
+    }
+    if (!best) continue;
+    taken.push(best.b);
+    labels.set(d, { text, ...best });
+  }
+
+  for (const d of [...dots].sort((a, b) => ORDER.indexOf(a.p.type) - ORDER.indexOf(b.p.type))) {
+    const p = d.p;
     const g = s('g', { class: `pt pt-${p.type}` });
-    const r = p.type === 'neighbor' ? 3 : p.type === 'result' ? 7 : 5;
-    g.append(s('circle', { cx: sx(p.x), cy: sy(p.y), r }));
-    const label = p.type === 'result' ? 'ball' : p.word;
-    // Labels on the right third go left of their point, so they stay inside the court.
-    const left = sx(p.x) > W * 0.7;
-    g.append(s('text', { x: sx(p.x) + (left ? -(r + 3) : r + 3), y: sy(p.y) + 4, 'text-anchor': left ? 'end' : 'start' }, label));
+    g.append(s('circle', { cx: d.x, cy: d.y, r: d.r }));
+    const l = labels.get(d);
+    if (l) g.append(s('text', { x: l.x, y: l.y, 'text-anchor': l.anchor }, l.text));
     g.append(s('title', {}, `${p.word} (${p.type})` + (p.similarity !== undefined ? ` — ${p.similarity.toFixed(3)}` : '')));
     svg.append(g);
   }
@@ -61,6 +81,28 @@ export function drawViz(viz, title = 'The move in word space') {
   svg.append(s('text', { x: W - 8, y: H - 8, class: 'caption', 'text-anchor': 'end' },
     `PCA: ${(100 * (ve[0] + ve[1])).toFixed(0)}% of the variance shown`));
   return svg;
+}
+
+function box(x0, y0, x1, y1, owner) {
+  return { x0, y0, x1, y1, owner };
+}
+
+function overlap(a, b) {
+  const w = Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0);
+  const h = Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+/** Where a label `w` wide may go around its dot: right, left, above, below (text baseline
+ * at `y`; the box is what the text covers). */
+function placements(d, w) {
+  const { x, y, r } = d;
+  return [
+    { x: x + r + 3, y: y + 4, anchor: 'start', b: box(x + r + 3, y - 6, x + r + 3 + w, y + 6) },
+    { x: x - r - 3, y: y + 4, anchor: 'end', b: box(x - r - 3 - w, y - 6, x - r - 3, y + 6) },
+    { x, y: y - r - 4, anchor: 'middle', b: box(x - w / 2, y - r - 15, x + w / 2, y - r - 2) },
+    { x, y: y + r + 12, anchor: 'middle', b: box(x - w / 2, y + r + 1, x + w / 2, y + r + 15) },
+  ];
 }
 
 /** A legend for the picture. */

@@ -115,6 +115,25 @@ async function newPage(w) {
   return page;
 }
 
+/** Pairs of labels in the picture under `scope` whose drawn boxes overlap by more than 2 px
+ * each way (what the page's placement must avoid). */
+function labelClashes(page, scope) {
+  return page.evaluate((scope) => {
+    const labels = [...document.querySelectorAll(`${scope} svg.court .pt text`)]
+      .map((t) => ({ text: t.textContent, b: t.getBBox() }));
+    const clashes = [];
+    for (let i = 0; i < labels.length; i++) {
+      for (let j = i + 1; j < labels.length; j++) {
+        const [a, b] = [labels[i].b, labels[j].b];
+        const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+        const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+        if (w > 2 && h > 2) clashes.push(`${labels[i].text} / ${labels[j].text}`);
+      }
+    }
+    return clashes;
+  }, scope);
+}
+
 /** Pick a public card, a private card (not the joker when there is another) and signs; throw. */
 async function throwMove(page, flipPrivate) {
   await page.locator('#public-cards .pick').first().click();
@@ -185,6 +204,7 @@ test('two players play a match: live lobby, round, result, resolution, reload, f
   await host.locator('#result svg.court .pt-result').waitFor();
   await host.locator('#result svg.court .pt-target').waitFor();
   assert.ok(await host.locator('#result svg.court .pt-neighbor').count() > 0);
+  assert.deepEqual(await labelClashes(host, '#result'), [], 'no label hides another');
   await host.screenshot({ path: join(SHOTS, 'result.png'), fullPage: true });
 
   // The guest sees the host has moved, then moves; the round resolves for both.
@@ -360,6 +380,7 @@ test('a puzzle solved to three stars with the optimal move', async (t) => {
   assert.ok(share.length > 0);
   for (const word of [move.pub, move.priv]) assert.ok(!share.includes(word), `no spoiler in "${share}"`);
   await page.locator('#puzzle-result svg.court .pt-result').waitFor();
+  assert.deepEqual(await labelClashes(page, '#puzzle-result'), [], 'no label hides another');
   await page.screenshot({ path: join(SHOTS, 'puzzle.png'), fullPage: true });
   assertClean(w);
 });
