@@ -93,11 +93,11 @@ fn score(c: &mut Criterion) {
     let f = fixture();
     let e = &f.engine;
     let mut g = c.benchmark_group("score_move");
-    g.bench_function("hnsw", |b| {
+    g.bench_function("rank_and_nearest", |b| {
         let mut i = 0;
         b.iter(|| {
             let q = cycle(&f.queries, &mut i);
-            black_box(score_move(&e.emb, &e.exact, &e.hnsw, &q.terms, q.target))
+            black_box(score_move(&e.emb, &e.exact, &q.terms, q.target))
         })
     });
     g.finish();

@@ -7,7 +7,7 @@
 //! share of the similarity.
 
 use crate::embeddings::{Embeddings, WordId};
-use crate::index::{ExactIndex, NearestIndex};
+use crate::index::ExactIndex;
 use crate::simd::exact_dot;
 use serde::Serialize;
 
@@ -92,22 +92,16 @@ pub fn near_copy(a: &str, b: &str) -> bool {
     true
 }
 
-/// How many candidates the nearest-word search asks for, to survive the filters.
-const NEAREST_CANDIDATES: usize = 24;
-
 /// Score a move of `terms` (start word first) against `target`.
 pub fn score_move(
     emb: &Embeddings,
     exact: &ExactIndex,
-    index: &dyn NearestIndex,
     terms: &[Term],
     target: WordId,
 ) -> Option<MoveScore> {
     let (ball, norm) = combine(emb, terms)?;
     let similarity = exact_dot(&ball, emb.vector(target));
     let move_words: Vec<WordId> = terms.iter().map(|t| t.word).collect();
-    let rank = exact.rank(&ball, target, &move_words);
-
     let move_strs: Vec<&str> = terms.iter().map(|t| emb.word(t.word)).collect();
     let skip = |id: WordId| {
         if id == target {
@@ -118,14 +112,13 @@ pub fn score_move(
             || move_strs.iter().any(|m| near_copy(m, w))
             || emb.is_offensive(id)
     };
-    let mut nearest = (target, similarity);
-    if rank > 1 {
-        for hit in index.search(&ball, NEAREST_CANDIDATES, &skip, &move_words) {
-            if hit.sim > nearest.1 {
-                nearest = (hit.id, hit.sim);
-            }
-        }
-    }
+    // The rank's scan passes every word nearer the ball than the target: the nearest allowed
+    // one is picked there, exactly; without one, the target is the nearest word.
+    let (rank, nearer) = exact.rank_and_nearest(&ball, target, &move_words, &skip);
+    let nearest = match nearer {
+        Some(hit) if hit.sim > similarity => (hit.id, hit.sim),
+        _ => (target, similarity),
+    };
     let contributions = terms
         .iter()
         .map(|t| Contribution {

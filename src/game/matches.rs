@@ -960,13 +960,12 @@ fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
 
 /// Score a checked move (see [`crate::scoring::score_move`]).
 pub fn score(engine: &Engine, terms: &[Term], target: WordId) -> Result<MoveResult, ApiError> {
-    let s = scoring::score_move(&engine.emb, &engine.exact, &engine.hnsw, terms, target)
-        .ok_or_else(|| {
-            ApiError::new(
-                Code::InvalidMove,
-                "the words of this move cancel out: pick other signs or cards",
-            )
-        })?;
+    let s = scoring::score_move(&engine.emb, &engine.exact, terms, target).ok_or_else(|| {
+        ApiError::new(
+            Code::InvalidMove,
+            "the words of this move cancel out: pick other signs or cards",
+        )
+    })?;
     Ok(MoveResult {
         similarity: s.similarity,
         rank: s.rank,

@@ -2,7 +2,7 @@
 //! error bound cannot decide (see `quant`). Ground truth for the HNSW index, the `exact: true`
 //! search path, and the rank of a move.
 
-use super::quant::{ChunkBuf, QuantTable, CHUNK_ROWS};
+use super::quant::{Bound, ChunkBuf, QuantTable, CHUNK_ROWS};
 use super::{Hit, NearestIndex, Skip};
 use crate::embeddings::{Embeddings, WordId};
 use crate::simd::{dot, exact_dot, prefetch, BLOCK_ROWS};
@@ -107,6 +107,18 @@ impl ExactIndex {
     /// maybe, by the quantisation bound); for the maybes an f32 SIMD dot, whose rounding error
     /// is far below [`f32_slack`]; and [`exact_dot`] only for rows within that slack.
     pub fn count_above(&self, query: &[f32], threshold: f32, skip: &[WordId]) -> usize {
+        self.scan_above(query, threshold, skip, None)
+    }
+
+    /// [`count_above`](Self::count_above), also offering every row it counts (and `skip`'s
+    /// rows that are above too) to `best`.
+    fn scan_above(
+        &self,
+        query: &[f32],
+        threshold: f32,
+        skip: &[WordId],
+        mut best: Option<&mut Best<'_>>,
+    ) -> usize {
         let q = self.table.quantise_query(query);
         let bound = self.table.error_bound(&q, true);
         let vectors = self.emb.vectors();
@@ -126,6 +138,10 @@ impl ExactIndex {
                 let valid = self.valid(first + j);
                 let above = buf.above[j] & valid;
                 count += above.count_ones() as usize;
+                if let Some(b) = best.as_deref_mut() {
+                    let lanes = &buf.approx[j * BLOCK_ROWS..(j + 1) * BLOCK_ROWS];
+                    b.offer_block(&self.table, bound, (first + j) * BLOCK_ROWS, lanes, above);
+                }
                 let mut m = buf.reach[j] & valid & !above;
                 while m != 0 {
                     let lane = m.trailing_zeros() as usize;
@@ -150,6 +166,10 @@ impl ExactIndex {
                     exact_dot(row, query) > threshold
                 };
                 count += above as usize;
+                if let (true, Some(b)) = (above, best.as_deref_mut()) {
+                    let approx = buf.approx[r as usize - first * BLOCK_ROWS];
+                    b.offer(&self.table, bound, r, approx);
+                }
             }
         }
         let mut seen: Vec<WordId> = Vec::with_capacity(skip.len());
@@ -171,6 +191,89 @@ impl ExactIndex {
         let mut all: Vec<WordId> = skip.to_vec();
         all.push(target);
         1 + self.count_above(query, t, &all)
+    }
+
+    /// [`rank`](Self::rank), and, from the same scan, the word nearest `query` among those
+    /// nearer than the target that `allow` does not skip, with its exact cosine (`None` when
+    /// no such word is nearer than the target). Exact, like the rank: the scan's bounds keep
+    /// every row that may be the best, and those are rescored exactly.
+    pub fn rank_and_nearest(
+        &self,
+        query: &[f32],
+        target: WordId,
+        skip: &[WordId],
+        allow: &dyn Skip,
+    ) -> (usize, Option<Hit>) {
+        let t = exact_dot(self.emb.vector(target), query);
+        let mut all: Vec<WordId> = skip.to_vec();
+        all.push(target);
+        let mut best = Best {
+            skip: allow,
+            cand: Vec::with_capacity(2 * NEAREST_PRUNE_AT),
+            floor: f32::NEG_INFINITY,
+        };
+        let n = self.scan_above(query, t, &all, Some(&mut best));
+        let hit = best
+            .cand
+            .iter()
+            .filter(|c| c.approx + c.err >= best.floor)
+            .map(|c| Hit {
+                id: c.row,
+                sim: exact_dot(self.emb.vector(c.row), query),
+            })
+            .filter(|h| h.sim > t)
+            .min_by(Hit::best_first);
+        (1 + n, hit)
+    }
+}
+
+/// Candidates for the best row are pruned when this many have gathered.
+const NEAREST_PRUNE_AT: usize = 64;
+
+/// The best row a scan is offered, as [`ExactIndex::top_k`] keeps its top 1: candidates whose
+/// upper bound reaches `floor`, the best lower bound seen.
+struct Best<'a> {
+    skip: &'a dyn Skip,
+    cand: Vec<Cand>,
+    floor: f32,
+}
+
+impl Best<'_> {
+    /// Rows `first_row + lane` for the lanes set in `mask`, with their approximate cosines.
+    #[inline]
+    fn offer_block(
+        &mut self,
+        table: &QuantTable,
+        bound: Bound,
+        first_row: usize,
+        approx: &[f32],
+        mut mask: u16,
+    ) {
+        if mask == 0 {
+            return;
+        }
+        // Most blocks hold nothing that can reach the floor: one look at their best lane.
+        let top = approx.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+        if top + bound.base + table.max_err * bound.per_err < self.floor {
+            return;
+        }
+        while mask != 0 {
+            let lane = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            self.offer(table, bound, (first_row + lane) as u32, approx[lane]);
+        }
+    }
+
+    #[inline]
+    fn offer(&mut self, table: &QuantTable, bound: Bound, row: u32, approx: f32) {
+        let err = bound.base + table.errs[row as usize] * bound.per_err;
+        if approx + err < self.floor || self.skip.skip(row) {
+            return;
+        }
+        self.cand.push(Cand { approx, err, row });
+        if self.cand.len() >= NEAREST_PRUNE_AT {
+            self.floor = self.floor.max(prune(&mut self.cand, 1));
+        }
     }
 }
 

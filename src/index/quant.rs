@@ -46,6 +46,8 @@ pub struct QuantTable {
     pub scales: Vec<f32>,
     /// Per-row quantisation error norm `|e_v|`, padded to whole blocks.
     pub errs: Vec<f32>,
+    /// The largest of `errs`.
+    pub max_err: f32,
 }
 
 /// The per-query constants of the error bound: row r's bound is `base + errs[r] * per_err`.
@@ -82,6 +84,7 @@ impl QuantTable {
             // Rounded up so the f32 bound stays a bound.
             errs[r] = (err.sqrt() * (1.0 + 1e-6)) as f32;
         }
+        let max_err = errs.iter().fold(0f32, |a, &b| a.max(b));
         QuantTable {
             dim,
             groups,
@@ -89,6 +92,7 @@ impl QuantTable {
             blocks,
             scales,
             errs,
+            max_err,
         }
     }
 

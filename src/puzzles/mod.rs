@@ -596,8 +596,7 @@ fn validate(engine: &Engine, s: SourcedSpec) -> Result<LoadedPuzzle, Vec<Problem
     );
     let mut all_moves = Vec::with_capacity(found.best.len());
     for f in &found.best {
-        let Some(score) = score_move(emb, &engine.exact, &engine.hnsw, &f.terms(start), target)
-        else {
+        let Some(score) = score_move(emb, &engine.exact, &f.terms(start), target) else {
             continue;
         };
         all_moves.push(PuzzleMove {

@@ -127,7 +127,7 @@ impl Puzzles {
             (mv.public, mv.public_sign),
             (mv.private, mv.private_sign),
         );
-        let score = score_move(&engine.emb, &engine.exact, &engine.hnsw, &terms, p.target)
+        let score = score_move(&engine.emb, &engine.exact, &terms, p.target)
             .map(Arc::new)
             .ok_or_else(|| {
                 ApiError::new(

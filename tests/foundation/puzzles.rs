@@ -320,7 +320,7 @@ fn top_moves_are_scored_like_moves() {
                     p.target
                 )
             );
-            let scored = score_move(emb, &e.exact, &e.hnsw, &terms, p.target).unwrap();
+            let scored = score_move(emb, &e.exact, &terms, p.target).unwrap();
             assert_eq!(scored.nearest, m.nearest);
             let nearest = emb.id(&m.nearest).expect("nearest is a vocabulary word");
             assert!(!emb.is_offensive(nearest), "{}: {}", p.id, m.nearest);
