@@ -543,13 +543,10 @@ impl Match {
     /// Resolve the current round if every player has moved or its deadline has passed (rounds
     /// resolve lazily, when read or written). Returns whether anything changed.
     pub fn settle(&mut self, now: u64) -> bool {
-        let players = self.players.len();
-        let Some(round) = self.rounds.last_mut() else {
+        if !self.due(now) {
             return false;
-        };
-        if round.status == RoundStatus::Open
-            && (round.moves.len() >= players || now >= round.deadline_ts)
-        {
+        }
+        if let Some(round) = self.rounds.last_mut() {
             round.status = RoundStatus::Resolved;
             if self.rounds.len() >= self.settings.rounds {
                 self.status = MatchStatus::Done;
@@ -558,6 +555,15 @@ impl Match {
             return true;
         }
         false
+    }
+
+    /// Whether [`settle`](Self::settle) would resolve the current round at `now` (a read that
+    /// needs no copy of the match to find out).
+    pub fn due(&self, now: u64) -> bool {
+        self.rounds.last().is_some_and(|round| {
+            round.status == RoundStatus::Open
+                && (round.moves.len() >= self.players.len() || now >= round.deadline_ts)
+        })
     }
 
     /// Resolve the current round now (the host).

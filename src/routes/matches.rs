@@ -141,8 +141,7 @@ pub(crate) async fn load(state: &State, id: &str) -> Result<Match, ApiError> {
         .get(id)
         .await?
         .ok_or_else(|| unknown_match(id))?;
-    let mut probe = m.clone();
-    if probe.settle(now()) {
+    if m.due(now()) {
         return update_typed(state.store.as_ref(), id, |m| {
             m.settle(now());
             Ok(m.clone())
