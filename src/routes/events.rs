@@ -26,7 +26,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{broadcast, mpsc};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/match/{id}/events", web::get().to(events));
+    cfg.service(web::resource("/match/{id}/events").route(web::get().to(events)));
 }
 
 /// The open event streams of this instance.

@@ -19,25 +19,22 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
             .route(web::post().to(create))
             .wrap(limits.class(Class::MatchCreate)),
     )
-    .route("/match/{id}", web::get().to(get_match))
+    .service(web::resource("/match/{id}").route(web::get().to(get_match)))
     .service(
         web::resource("/match/{id}/join")
             .route(web::post().to(join))
             .wrap(limits.class(Class::Join)),
     )
-    .route("/match/{id}/start", web::post().to(start))
-    .route("/match/{id}/round/current", web::get().to(current_round))
-    .route("/match/{id}/round/next", web::post().to(next_round))
+    .service(web::resource("/match/{id}/start").route(web::post().to(start)))
+    .service(web::resource("/match/{id}/round/current").route(web::get().to(current_round)))
+    .service(web::resource("/match/{id}/round/next").route(web::post().to(next_round)))
     .service(
         web::resource("/match/{id}/round/{round_id}/submit")
             .route(web::post().to(submit))
             .wrap(limits.class(Class::Submit)),
     )
-    .route(
-        "/match/{id}/round/{round_id}/resolve",
-        web::post().to(resolve),
-    )
-    .route("/match/{id}/player/{player_id}", web::get().to(player));
+    .service(web::resource("/match/{id}/round/{round_id}/resolve").route(web::post().to(resolve)))
+    .service(web::resource("/match/{id}/player/{player_id}").route(web::get().to(player)));
 }
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]

@@ -7,18 +7,19 @@ use serde_json::json;
 use std::sync::atomic::Ordering;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api", web::get().to(api))
-        .route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/health", web::get().to(health))
-        .route("/metrics", web::get().to(metrics))
+    cfg.service(web::resource("/api").route(web::get().to(api)))
+        .service(web::resource("/healthz").route(web::get().to(healthz)))
+        .service(web::resource("/readyz").route(web::get().to(readyz)))
+        .service(web::resource("/health").route(web::get().to(health)))
+        .service(web::resource("/metrics").route(web::get().to(metrics)))
+        // Not a resource: without ADMIN_TOKEN it must look absent to every method (a 404, not a 405).
         .route("/admin/stats", web::get().to(admin_stats))
         // Serves the document at /openapi.json and the page (vendored: no CDN) at /docs/.
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
                 .url("/openapi.json", super::openapi::document()),
         )
-        .route("/docs", web::get().to(docs_redirect));
+        .service(web::resource("/docs").route(web::get().to(docs_redirect)));
 }
 
 #[utoipa::path(get, path = "/api", tag = "meta", responses((status = 200, description = "the model and index")))]

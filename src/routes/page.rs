@@ -110,9 +110,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // Prepared (versioned, gzipped at the best level) while the service starts, so that the
     // first visitor's first paint does not wait for it.
     assets();
-    cfg.route("/", web::get().to(page))
-        .route("/favicon.ico", web::get().to(favicon))
-        .route("/static/{name}", web::get().to(static_file));
+    cfg.service(web::resource("/").route(web::get().to(page)))
+        .service(web::resource("/favicon.ico").route(web::get().to(favicon)))
+        .service(web::resource("/static/{name}").route(web::get().to(static_file)));
 }
 
 /// Browsers ask for `/favicon.ico` on any page without an icon link (`/docs`, JSON documents).

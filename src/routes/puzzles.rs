@@ -19,22 +19,22 @@ pub const LEADERBOARD_DEFAULT: u32 = 10;
 pub const LEADERBOARD_MAX: u32 = 100;
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
-    cfg.route("/puzzles", web::get().to(list))
-        .route("/puzzles/daily", web::get().to(daily))
-        .route("/puzzle/{id}", web::get().to(get_puzzle))
+    cfg.service(web::resource("/puzzles").route(web::get().to(list)))
+        .service(web::resource("/puzzles/daily").route(web::get().to(daily)))
+        .service(web::resource("/puzzle/{id}").route(web::get().to(get_puzzle)))
         .service(
             web::resource("/puzzle/{id}/solve")
                 .route(web::post().to(solve))
                 .wrap(limits.class(Class::Solve)),
         )
-        .route("/puzzle/{id}/give-up", web::post().to(give_up))
-        .route("/puzzle/{id}/leaderboard", web::get().to(leaderboard))
+        .service(web::resource("/puzzle/{id}/give-up").route(web::post().to(give_up)))
+        .service(web::resource("/puzzle/{id}/leaderboard").route(web::get().to(leaderboard)))
         .service(
             web::resource("/players")
                 .route(web::post().to(create_player))
                 .wrap(limits.class(Class::Join)),
         )
-        .route("/players/me", web::get().to(me));
+        .service(web::resource("/players/me").route(web::get().to(me)));
 }
 
 /// A puzzle in the list.

@@ -34,9 +34,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     cfg.service(
         web::scope("/visualize")
             .wrap(limits.class(Class::Visualize))
-            .route("", web::post().to(visualize_post))
-            .route("/move/{start}/{target}", web::get().to(visualize_move))
-            .route("/{word}", web::get().to(visualize_word)),
+            .service(web::resource("").route(web::post().to(visualize_post)))
+            .service(web::resource("/move/{start}/{target}").route(web::get().to(visualize_move)))
+            .service(web::resource("/{word}").route(web::get().to(visualize_word))),
     );
 }
 

@@ -17,7 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
             .route(web::post().to(analogy))
             .wrap(limits.class(Class::Visualize)),
     )
-    .route("/test/analogies", web::get().to(test_analogies));
+    .service(web::resource("/test/analogies").route(web::get().to(test_analogies)));
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
