@@ -56,48 +56,22 @@ impl ExactIndex {
         let q = self.table.quantise_query(query);
         let bound = self.table.error_bound(&q, false);
         let mut buf = ChunkBuf::new();
-        // Candidates that may be in the top k. `floor` is the k-th best lower bound seen so
-        // far: a row whose upper bound is below it cannot be in the top k.
-        let mut cand: Vec<Cand> = Vec::with_capacity(PRUNE_AT + CHUNK_ROWS);
-        let mut floor = f32::NEG_INFINITY;
+        let mut best = TopK::new(k, skip, PRUNE_AT);
         let nblocks = self.table.nblocks();
         let per = CHUNK_ROWS / BLOCK_ROWS;
         for first in (0..nblocks).step_by(per) {
             let nb = per.min(nblocks - first);
+            // Rows whose upper bound is below the floor cannot be in the top k.
             self.table
-                .classify_chunk(first, nb, &q, bound, floor, &mut buf);
+                .classify_chunk(first, nb, &q, bound, best.floor, &mut buf);
             for j in 0..nb {
-                let mut m = buf.reach[j] & self.valid(first + j);
-                while m != 0 {
-                    let lane = m.trailing_zeros() as usize;
-                    m &= m - 1;
-                    let i = j * BLOCK_ROWS + lane;
-                    let row = (first * BLOCK_ROWS + i) as u32;
-                    if !skip.skip(row) {
-                        let err = bound.base + self.table.errs[row as usize] * bound.per_err;
-                        cand.push(Cand {
-                            approx: buf.approx[i],
-                            err,
-                            row,
-                        });
-                    }
-                }
-            }
-            if cand.len() >= PRUNE_AT {
-                floor = prune(&mut cand, k);
+                let lanes = &buf.approx[j * BLOCK_ROWS..(j + 1) * BLOCK_ROWS];
+                // (Classified against the floor: every lane of `reach` may reach it.)
+                let mask = buf.reach[j] & self.valid(first + j);
+                best.offer_lanes(&self.table, bound, (first + j) * BLOCK_ROWS, lanes, mask);
             }
         }
-        prune(&mut cand, k);
-        let mut hits: Vec<Hit> = cand
-            .iter()
-            .map(|c| Hit {
-                id: c.row,
-                sim: exact_dot(self.emb.vector(c.row), query),
-            })
-            .collect();
-        hits.sort_unstable_by(Hit::best_first);
-        hits.truncate(k);
-        hits
+        best.finish(&self.emb, query)
     }
 
     /// How many words, other than those `skip` names, have an exact cosine to `query` strictly
@@ -117,7 +91,7 @@ impl ExactIndex {
         query: &[f32],
         threshold: f32,
         skip: &[WordId],
-        mut best: Option<&mut Best<'_>>,
+        mut best: Option<&mut TopK<'_>>,
     ) -> usize {
         let q = self.table.quantise_query(query);
         let bound = self.table.error_bound(&q, true);
@@ -187,16 +161,13 @@ impl ExactIndex {
     /// The rank of `target` around `query`: 1 + the words (outside `skip` and the target) whose
     /// cosine to the query is higher than the target's.
     pub fn rank(&self, query: &[f32], target: WordId, skip: &[WordId]) -> usize {
-        let t = exact_dot(self.emb.vector(target), query);
-        let mut all: Vec<WordId> = skip.to_vec();
-        all.push(target);
-        1 + self.count_above(query, t, &all)
+        self.rank_with(query, target, skip, None).0
     }
 
     /// [`rank`](Self::rank), and, from the same scan, the word nearest `query` among those
     /// nearer than the target that `allow` does not skip, with its exact cosine (`None` when
-    /// no such word is nearer than the target). Exact, like the rank: the scan's bounds keep
-    /// every row that may be the best, and those are rescored exactly.
+    /// no such word is nearer than the target). Exact, like the rank: the scan offers every
+    /// row above the target to a top 1, which rescores exactly the rows its bounds keep.
     pub fn rank_and_nearest(
         &self,
         query: &[f32],
@@ -204,41 +175,55 @@ impl ExactIndex {
         skip: &[WordId],
         allow: &dyn Skip,
     ) -> (usize, Option<Hit>) {
+        let mut best = TopK::new(1, allow, NEAREST_PRUNE_AT);
+        let (rank, t) = self.rank_with(query, target, skip, Some(&mut best));
+        let hit = best
+            .finish(&self.emb, query)
+            .into_iter()
+            .find(|h| h.sim > t);
+        (rank, hit)
+    }
+
+    /// The rank, and the target's cosine to `query`.
+    fn rank_with(
+        &self,
+        query: &[f32],
+        target: WordId,
+        skip: &[WordId],
+        best: Option<&mut TopK<'_>>,
+    ) -> (usize, f32) {
         let t = exact_dot(self.emb.vector(target), query);
         let mut all: Vec<WordId> = skip.to_vec();
         all.push(target);
-        let mut best = Best {
-            skip: allow,
-            cand: Vec::with_capacity(2 * NEAREST_PRUNE_AT),
-            floor: f32::NEG_INFINITY,
-        };
-        let n = self.scan_above(query, t, &all, Some(&mut best));
-        let hit = best
-            .cand
-            .iter()
-            .filter(|c| c.approx + c.err >= best.floor)
-            .map(|c| Hit {
-                id: c.row,
-                sim: exact_dot(self.emb.vector(c.row), query),
-            })
-            .filter(|h| h.sim > t)
-            .min_by(Hit::best_first);
-        (1 + n, hit)
+        (1 + self.scan_above(query, t, &all, best), t)
     }
 }
 
-/// Candidates for the best row are pruned when this many have gathered.
+/// A nearest-word search prunes its candidates at this many: its floor must rise early, since
+/// each candidate costs a skip test.
 const NEAREST_PRUNE_AT: usize = 64;
 
-/// The best row a scan is offered, as [`ExactIndex::top_k`] keeps its top 1: candidates whose
-/// upper bound reaches `floor`, the best lower bound seen.
-struct Best<'a> {
+/// The rows a scan offers that may be in the top `k` (outside `skip`): candidates whose upper
+/// bound reaches `floor`, the k-th best lower bound seen, pruned when `prune_at` gather.
+struct TopK<'a> {
+    k: usize,
     skip: &'a dyn Skip,
+    prune_at: usize,
     cand: Vec<Cand>,
     floor: f32,
 }
 
-impl Best<'_> {
+impl<'a> TopK<'a> {
+    fn new(k: usize, skip: &'a dyn Skip, prune_at: usize) -> TopK<'a> {
+        TopK {
+            k,
+            skip,
+            prune_at,
+            cand: Vec::with_capacity(2 * prune_at),
+            floor: f32::NEG_INFINITY,
+        }
+    }
+
     /// Rows `first_row + lane` for the lanes set in `mask`, with their approximate cosines.
     #[inline]
     fn offer_block(
@@ -247,7 +232,7 @@ impl Best<'_> {
         bound: Bound,
         first_row: usize,
         approx: &[f32],
-        mut mask: u16,
+        mask: u16,
     ) {
         if mask == 0 {
             return;
@@ -257,6 +242,20 @@ impl Best<'_> {
         if top + bound.base + table.max_err * bound.per_err < self.floor {
             return;
         }
+        self.offer_lanes(table, bound, first_row, approx, mask);
+    }
+
+    /// [`offer_block`](Self::offer_block) without the look at the block's best lane, for a
+    /// scan whose mask already holds only rows that reach the floor.
+    #[inline]
+    fn offer_lanes(
+        &mut self,
+        table: &QuantTable,
+        bound: Bound,
+        first_row: usize,
+        approx: &[f32],
+        mut mask: u16,
+    ) {
         while mask != 0 {
             let lane = mask.trailing_zeros() as usize;
             mask &= mask - 1;
@@ -271,9 +270,25 @@ impl Best<'_> {
             return;
         }
         self.cand.push(Cand { approx, err, row });
-        if self.cand.len() >= NEAREST_PRUNE_AT {
-            self.floor = self.floor.max(prune(&mut self.cand, 1));
+        if self.cand.len() >= self.prune_at {
+            self.floor = self.floor.max(prune(&mut self.cand, self.k));
         }
+    }
+
+    /// The top `k`, rescored exactly, best first.
+    fn finish(mut self, emb: &Embeddings, query: &[f32]) -> Vec<Hit> {
+        prune(&mut self.cand, self.k);
+        let mut hits: Vec<Hit> = self
+            .cand
+            .iter()
+            .map(|c| Hit {
+                id: c.row,
+                sim: exact_dot(emb.vector(c.row), query),
+            })
+            .collect();
+        hits.sort_unstable_by(Hit::best_first);
+        hits.truncate(self.k);
+        hits
     }
 }
 
