@@ -1,8 +1,8 @@
 //! The page players play on: `/` and its assets under `/static/…`, compiled into the binary
 //! (`web/` in the repository), so the binary is self-contained.
 //!
-//! Each asset is prepared once, as the routes are configured: references between assets (`"/static/x.js"` in
-//! the HTML, `'./x.js'` in the modules) get `?v=<content hash>`, so a versioned URL never
+//! Each asset is prepared once, as the routes are configured (while the service starts):
+//! references between assets (`"/static/x.js"` in the HTML, `'./x.js'` in the modules) get `?v=<content hash>`, so a versioned URL never
 //! changes meaning and is cached for a year (`immutable`); the page itself and unversioned URLs
 //! are revalidated (`no-cache`) with a strong `ETag` (304 when unchanged). Bodies are gzipped
 //! once and sent compressed to clients that accept gzip (`Vary: Accept-Encoding`); only these

@@ -78,31 +78,29 @@ fn score_move_matches_its_definition() {
 
         // rank: exact, over the whole vocabulary.
         let move_words: Vec<WordId> = terms.iter().map(|t| t.word).collect();
-        {
-            let sims = reference_sims(emb, &lib_ball);
-            assert_eq!(
-                s.rank,
-                reference_rank(&sims, target, &move_words),
-                "{ctx}: rank"
-            );
-            // The nearest word is the best allowed word, exactly: the rank's scan picks it.
-            // (A card can be the target; the target is never skipped.)
-            let others: Vec<WordId> = move_words
-                .iter()
-                .copied()
-                .filter(|&w| w != target)
-                .collect();
-            let best = reference_top(&sims, &others, 1000)
-                .into_iter()
-                .find(|&w| allowed(w, terms, target))
-                .expect("some word is allowed");
-            assert_eq!(
-                s.nearest,
-                emb.word(best),
-                "{ctx}: the nearest word is not the best allowed word"
-            );
-            nearest_checked += 1;
-        }
+        let sims = reference_sims(emb, &lib_ball);
+        assert_eq!(
+            s.rank,
+            reference_rank(&sims, target, &move_words),
+            "{ctx}: rank"
+        );
+        // The nearest word is the best allowed word, exactly: the rank's scan picks it.
+        // (A card can be the target; the target is never skipped.)
+        let others: Vec<WordId> = move_words
+            .iter()
+            .copied()
+            .filter(|&w| w != target)
+            .collect();
+        let best = reference_top(&sims, &others, 1000)
+            .into_iter()
+            .find(|&w| allowed(w, terms, target))
+            .expect("some word is allowed");
+        assert_eq!(
+            s.nearest,
+            emb.word(best),
+            "{ctx}: the nearest word is not the best allowed word"
+        );
+        nearest_checked += 1;
 
         // contributions: one per term in order, start first with sign +1, shares summing to the
         // similarity, each sign·cos(word, target) / |Σ sign·v|.
