@@ -192,16 +192,25 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     page::configure(cfg);
 }
 
-/// Headers on every response. The page and its assets are same-origin files, so scripts and
-/// styles come from 'self' only (no inline code); nothing may frame us.
+/// The Content-Security-Policy: scripts, styles and connections from 'self' only, nothing may
+/// frame us. `inline_style` is the base64 SHA-256 of the page's one inline stylesheet (only the
+/// page's own response names it): that exact text is the only inline code any response allows.
+pub fn content_security_policy(inline_style: Option<&str>) -> String {
+    let style = match inline_style {
+        Some(hash) => format!("style-src 'self' 'sha256-{hash}'"),
+        None => "style-src 'self'".to_string(),
+    };
+    format!(
+        "default-src 'self'; script-src 'self'; {style}; img-src 'self' data:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
+}
+
+/// Headers on every response (a handler's own header wins: the page sends its own CSP).
 pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
     actix_web::middleware::DefaultHeaders::new()
-        .add((
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
-             frame-ancestors 'none'",
-        ))
+        .add(("Content-Security-Policy", content_security_policy(None)))
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "no-referrer"))
