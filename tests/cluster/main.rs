@@ -83,6 +83,23 @@ async fn the_edge_redirects_to_https_sets_headers_and_closes_operations_routes()
     let api: Value = r.json().await.unwrap();
     assert_eq!(api["vocab_size"], 100_000);
 
+    // The page's own policy (its inline stylesheet's hash) reaches the browser once, intact.
+    let r = client.get(format!("{}/", c.url)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let csp: Vec<_> = r
+        .headers()
+        .get_all("content-security-policy")
+        .iter()
+        .collect();
+    assert_eq!(csp.len(), 1);
+    assert!(
+        csp[0]
+            .to_str()
+            .unwrap()
+            .contains("style-src 'self' 'sha256-"),
+        "{csp:?}"
+    );
+
     // A request id that is not a plain token is replaced, never echoed.
     let r = client
         .get(format!("{}/healthz", c.url))
