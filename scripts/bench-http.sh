@@ -50,7 +50,7 @@ base="http://127.0.0.1:$port"
 
 if [ "$what" = all ] || [ "$what" = matches ]; then
   for conns in 16 64; do
-    python3 benches/http/setup_matches.py "$base" "${MOVES:-40000}" "$work/moves.txt"
+    python3 benches/http/setup_matches.py "$base" "${MOVES:-60000}" "$work/moves.txt"
     echo "== POST submit, $conns connections (fresh moves)"
     MOVES_FILE="$work/moves.txt" THREADS=2 wrk -t2 -c"$conns" -d"$duration" --latency \
       -s benches/http/submit.lua "$base" | show

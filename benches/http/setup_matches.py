@@ -27,7 +27,7 @@ def call(method, path, body=None, token=None):
 
 def one_match(m):
     settings = {"max_players": PLAYERS, "M_private": 5, "wildcard_ratio": 0.2, "timeout_secs": 3600, "rounds": 1}
-    created = call("POST", "/match", {"name": f"bench {m}", "settings": settings})
+    created = call("POST", "/match", {"name": "bench", "settings": settings})
     mid, host = created["match"]["id"], created["host_token"]
     players = []
     for p in range(PLAYERS):

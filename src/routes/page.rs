@@ -78,9 +78,13 @@ pub fn assets() -> &'static HashMap<&'static str, Asset> {
             PAGE.contains(STYLE_LINK),
             "web/index.html names its stylesheet"
         );
+        // The browser hashes the element's text as parsed: newlines normalised to LF (a CRLF
+        // checkout would otherwise block the stylesheet), and no `</` that could end it early.
+        let style = STYLE.replace("\r\n", "\n").replace('\r', "\n");
+        assert!(!style.contains("</"), "web/style.css contains '</'");
         let style_hash = base64::engine::general_purpose::STANDARD
-            .encode(sha2::Sha256::digest(STYLE.as_bytes()));
-        let mut html = PAGE.replace(STYLE_LINK, &format!("<style>{STYLE}</style>"));
+            .encode(sha2::Sha256::digest(style.as_bytes()));
+        let mut html = PAGE.replace(STYLE_LINK, &format!("<style>{style}</style>"));
         for (name, asset) in [("app.js", &app), ("favicon.svg", &icon)] {
             let plain = format!("\"/static/{name}\"");
             assert!(html.contains(&plain), "web/index.html names {name}");
