@@ -19,10 +19,15 @@ pub struct Embeddings {
     word_starts: Vec<u32>,
     /// Word ids sorted by word, for lookups by binary search.
     sorted: Vec<WordId>,
-    /// Per word: 0 not yet checked, 1 clean, 2 offensive (filled lazily: rustrict costs a few
-    /// microseconds a word, too much for every word at startup).
+    /// Per word: 0 not yet judged, else [`JUDGED`] with [`OFFENSIVE`] and [`UNFIT_TO_DEAL`]
+    /// (filled lazily: rustrict costs a few microseconds a word, too much for every word at
+    /// startup).
     offensive: Vec<AtomicU8>,
 }
+
+const JUDGED: u8 = 1;
+const OFFENSIVE: u8 = 2;
+const UNFIT_TO_DEAL: u8 = 4;
 
 impl std::fmt::Debug for Embeddings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -201,18 +206,35 @@ impl Embeddings {
         }
     }
 
-    /// Whether a word must never be shown, dealt or chosen ([`super::deck::is_offensive`]),
-    /// remembered per word.
+    /// Whether a word is a slur or profanity: never shown nor played
+    /// ([`super::deck::is_offensive`]).
     pub fn is_offensive(&self, id: WordId) -> bool {
+        self.judged(id) & OFFENSIVE != 0
+    }
+
+    /// Whether a word may never be dealt as a card, a start or a target
+    /// ([`super::deck::is_unfit_to_deal`]).
+    pub fn is_unfit_to_deal(&self, id: WordId) -> bool {
+        self.judged(id) & UNFIT_TO_DEAL != 0
+    }
+
+    /// The word's verdict bits, judged once and remembered.
+    fn judged(&self, id: WordId) -> u8 {
         let cell = &self.offensive[id as usize];
         match cell.load(Ordering::Relaxed) {
-            1 => false,
-            2 => true,
-            _ => {
-                let bad = super::deck::is_offensive(self.word(id));
-                cell.store(if bad { 2 } else { 1 }, Ordering::Relaxed);
-                bad
+            0 => {
+                let w = self.word(id);
+                let mut bits = JUDGED;
+                if super::deck::is_offensive(w) {
+                    bits |= OFFENSIVE;
+                }
+                if super::deck::is_unfit_to_deal(w) {
+                    bits |= UNFIT_TO_DEAL;
+                }
+                cell.store(bits, Ordering::Relaxed);
+                bits
             }
+            bits => bits,
         }
     }
 

@@ -432,7 +432,7 @@ pub fn is_function_word(word: &str) -> bool {
 /// Whether a deck word may be dealt at all (as a start, a target or a card).
 fn dealable(engine: &Engine, id: WordId) -> bool {
     engine.deck.contains(id)
-        && !engine.emb.is_offensive(id)
+        && !engine.emb.is_unfit_to_deal(id)
         && !is_function_word(engine.emb.word(id))
 }
 

@@ -461,7 +461,7 @@ fn word_of(
             });
             None
         }
-        Some(id) if emb.is_offensive(id) => {
+        Some(id) if emb.is_unfit_to_deal(id) => {
             errs.push(ProblemKind::OffensiveWord {
                 field,
                 word: raw.to_string(),

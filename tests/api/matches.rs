@@ -254,6 +254,7 @@ async fn every_match_4xx_has_its_code() {
             (target, "joker_word_forbidden"),
             ("qwzxv", "word_not_in_vocabulary"),
             ("shit", "joker_word_forbidden"),
+            ("wetback", "joker_word_forbidden"),
         ] {
             let r = app
                 .post(&path, Some(&t1), &json!({"public_token": public, "public_sign": "+", "private_token": "JOKER", "private_sign": "+", "joker_override_token": word}))

@@ -80,6 +80,41 @@ async fn unknown_words_get_suggestions_and_bad_input_422() {
 }
 
 #[tokio::test]
+async fn ordinary_words_are_not_hidden_as_offensive_and_slurs_are() {
+    let app = spawn_app().await;
+    let ask = |positive: Vec<&str>, negative: Vec<&str>| json!({"positive": positive, "negative": negative, "topn": 3, "exact": true});
+    // husband − man + woman: the model's answer is "wife", which a word filter once hid.
+    let v: Value = app
+        .post(
+            "/analogy",
+            None,
+            &ask(vec!["husband", "woman"], vec!["man"]),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["results"][0]["word"], "wife", "{v}");
+    // A slur is never an answer, however near it is.
+    let v: Value = app
+        .post("/analogy", None, &ask(vec!["bitch"], vec![]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let words: Vec<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["word"].as_str().unwrap())
+        .collect();
+    assert_eq!(words.len(), 3, "{v}");
+    for w in words {
+        assert!(!word_bocce::embeddings::deck::is_offensive(w), "{w} in {v}");
+    }
+}
+
+#[tokio::test]
 async fn classic_analogies_report_what_the_model_gets_right() {
     let app = spawn_app().await;
     let v: Value = app.get("/test/analogies", None).await.json().await.unwrap();

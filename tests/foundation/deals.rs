@@ -9,7 +9,7 @@ use crate::common::{engine, rng};
 use rand::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
-use word_bocce::embeddings::deck::is_offensive;
+use word_bocce::embeddings::deck::is_unfit_to_deal;
 use word_bocce::embeddings::WordId;
 use word_bocce::engine::Engine;
 use word_bocce::game::deal::{
@@ -55,7 +55,7 @@ fn check_rules(e: &Engine, spec: &DealSpec, d: &Deal) -> Seen {
     // Start and target.
     for (what, id) in [("start", d.start), ("target", d.target)] {
         assert!(e.deck.contains(id), "{ctx}: {what} outside the deck");
-        assert!(!is_offensive(say(e, id)), "{ctx}: offensive {what}");
+        assert!(!is_unfit_to_deal(say(e, id)), "{ctx}: offensive {what}");
         assert!(
             !is_function_word(say(e, id)),
             "{ctx}: {what} is a function word"
@@ -96,7 +96,7 @@ fn check_rules(e: &Engine, spec: &DealSpec, d: &Deal) -> Seen {
     for (i, &c) in cards.iter().enumerate() {
         let w = say(e, c);
         assert!(e.deck.contains(c), "{ctx}: '{w}' outside the deck");
-        assert!(!is_offensive(w), "{ctx}: offensive card '{w}'");
+        assert!(!is_unfit_to_deal(w), "{ctx}: offensive card '{w}'");
         assert!(!is_function_word(w), "{ctx}: function word '{w}'");
         assert!(
             c != d.start && c != d.target,

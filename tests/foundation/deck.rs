@@ -1,7 +1,7 @@
 //! The deck dealt to players: 10,000 frequent, well-shaped, inoffensive words.
 
 use crate::common::{engine, id_of};
-use word_bocce::embeddings::deck::{is_deck_shaped, is_offensive, DEFAULT_DECK_SIZE};
+use word_bocce::embeddings::deck::{is_deck_shaped, is_unfit_to_deal, DEFAULT_DECK_SIZE};
 use word_bocce::embeddings::WordId;
 
 /// Slurs and obscenities a player must never be dealt. Not all are in the vocabulary; the test
@@ -79,7 +79,7 @@ fn the_deck_is_ten_thousand_frequent_clean_words() {
     for &id in words {
         let w = emb.word(id);
         assert!(is_deck_shaped(w), "'{w}' is not deck-shaped");
-        assert!(!is_offensive(w), "'{w}' is offensive");
+        assert!(!is_unfit_to_deal(w), "'{w}' is unfit to deal");
         assert!(deck.contains(id));
     }
     // And it is exactly the most frequent such words: every word skipped before the last
@@ -93,7 +93,7 @@ fn the_deck_is_ten_thousand_frequent_clean_words() {
         let w = emb.word(id);
         if !member[id as usize] {
             assert!(
-                !is_deck_shaped(w) || is_offensive(w),
+                !is_deck_shaped(w) || is_unfit_to_deal(w),
                 "'{w}' (id {id}) is a clean deck-shaped word but was left out"
             );
             assert!(!deck.contains(id));
@@ -121,5 +121,41 @@ fn the_deck_is_ten_thousand_frequent_clean_words() {
 
     for &w in ORDINARY {
         assert!(deck.contains(id_of(w)), "'{w}' is not in the deck");
+    }
+}
+
+/// The listed slurs and obscenities are also never shown nor played as a JOKER, while ordinary
+/// words a running-text filter flags ("wife", "jewish", "fukushima") are playable.
+#[test]
+fn slurs_are_never_played_and_ordinary_words_are() {
+    let e = engine();
+    let target = id_of("garden");
+    let mut shown = Vec::new();
+    for &w in NEVER_DEALT {
+        if let Some(id) = e.emb.lookup(w) {
+            let played = word_bocce::game::matches::joker_word(e, w, target);
+            if let Err(err) = &played {
+                assert_eq!(err.code.as_str(), "joker_word_forbidden", "'{w}'");
+            }
+            if !e.emb.is_offensive(id) || played.is_ok() {
+                shown.push(w);
+            }
+        }
+    }
+    assert!(shown.is_empty(), "not hidden: {shown:?}");
+    for w in [
+        "wife",
+        "husband",
+        "marriage",
+        "jewish",
+        "gay",
+        "pregnant",
+        "fukushima",
+    ] {
+        assert!(!e.emb.is_offensive(id_of(w)), "'{w}' is hidden");
+        assert!(
+            word_bocce::game::matches::joker_word(e, w, target).is_ok(),
+            "'{w}' refused as a joker"
+        );
     }
 }
