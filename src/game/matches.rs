@@ -283,7 +283,7 @@ pub struct PlayerView {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct LeaderboardEntry {
+pub struct RoundLeaderboardEntry {
     pub player_id: String,
     pub player_name: String,
     pub similarity: f32,
@@ -296,7 +296,7 @@ pub struct LeaderboardEntry {
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ResolveView {
-    pub leaderboard: Vec<LeaderboardEntry>,
+    pub leaderboard: Vec<RoundLeaderboardEntry>,
     pub best_moves: Vec<ParMove>,
 }
 
@@ -825,10 +825,10 @@ impl Match {
             return None;
         }
         let name = |id: &str| self.player(id).map(|p| p.name.clone()).unwrap_or_default();
-        let mut leaderboard: Vec<LeaderboardEntry> = round
+        let mut leaderboard: Vec<RoundLeaderboardEntry> = round
             .moves
             .iter()
-            .map(|(pid, m)| LeaderboardEntry {
+            .map(|(pid, m)| RoundLeaderboardEntry {
                 player_id: pid.clone(),
                 player_name: name(pid),
                 similarity: m.result.similarity,

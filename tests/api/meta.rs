@@ -101,6 +101,28 @@ async fn the_openapi_document_describes_every_route_and_the_docs_page_works_offl
     ] {
         assert!(schemas.contains_key(s), "schema {s} missing");
     }
+    // Two leaderboards, two shapes: a round's (moves) and a puzzle's (stars). utoipa names a
+    // schema after its type, so two types of one name would silently share one schema.
+    let properties = |reference: &Value| -> Vec<String> {
+        let name = reference.as_str().unwrap().rsplit('/').next().unwrap();
+        schemas[name]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name}"))
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let round = properties(&schemas["ResolveView"]["properties"]["leaderboard"]["items"]["$ref"]);
+    for field in ["player_id", "similarity", "rank", "nearest", "move"] {
+        assert!(round.contains(&field.to_string()), "{round:?}");
+    }
+    let puzzle = properties(
+        &paths["/puzzle/{id}/leaderboard"]["get"]["responses"]["200"]["content"]
+            ["application/json"]["schema"]["items"]["$ref"],
+    );
+    for field in ["player_name", "best_similarity", "stars", "solved_at"] {
+        assert!(puzzle.contains(&field.to_string()), "{puzzle:?}");
+    }
     let page = app.get("/docs/", None).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
