@@ -433,7 +433,10 @@ async fn next_round(
 
 /// Deal round 1 (`starting`) or the next round, for the host. The deal searches the index and
 /// takes milliseconds (tens at the largest settings), so it runs on a blocking thread from a
-/// copy of the match, then is applied atomically; if the match changed meanwhile, deal again.
+/// copy of the match, then is applied atomically; if a player joined meanwhile, it deals again
+/// for the new table. Players only ever join, at most `max_players` of them, so this ends:
+/// a start during a join storm is dealt for everyone seated when it lands, and a join after
+/// it gets `match_already_started`.
 async fn deal_round(
     state: State,
     req: HttpRequest,
@@ -441,10 +444,17 @@ async fn deal_round(
     starting: bool,
 ) -> Result<HttpResponse, ApiError> {
     let token = bearer_hash(&req)?;
-    for _ in 0..3 {
+    let mut attempts = 0;
+    loop {
         let m = load(&state, &id).await?;
         require_host(&m, &token)?;
         m.check_deal(starting)?;
+        attempts += 1;
+        if attempts > m.settings.max_players + 2 {
+            return Err(ApiError::internal(
+                "a deal could not be applied though no player joined",
+            ));
+        }
         let engine = state.engine.clone();
         let t = now();
         let round = web::block(move || m.deal_next_round(&engine, t))
@@ -465,8 +475,4 @@ async fn deal_round(
             return Ok(HttpResponse::Ok().json(view));
         }
     }
-    Err(ApiError::new(
-        Code::Conflict,
-        "the match kept changing while the round was dealt: try again",
-    ))
 }

@@ -429,6 +429,59 @@ async fn thirty_two_players_submit_at_once_and_each_move_counts_once() {
 }
 
 #[tokio::test]
+async fn a_start_during_a_join_storm_deals_for_everyone_seated() {
+    let app = spawn_app().await;
+    // The largest deal (30 public cards, 10 private ones each) takes long enough for joins to
+    // land while it is dealt: the start used to give up after three tries with a 409.
+    let settings = json!({"max_players": 32, "N_public": 30, "M_private": 10});
+    for _ in 0..3 {
+        let (id, host) = app.create_match(settings.clone()).await;
+        app.join(&id, "first").await;
+        // Joins one after another while the host starts: they keep landing during the deal.
+        let join_path = format!("/match/{id}/join");
+        let joins = async {
+            let mut out = Vec::new();
+            for i in 0..30 {
+                let body = json!({"player_name": format!("p{i}")});
+                out.push(app.post(&join_path, None, &body).await);
+                tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+            }
+            out
+        };
+        let start_path = format!("/match/{id}/start");
+        let empty = json!({});
+        let start = async {
+            // Let a few joins land first, so that the deal starts mid-storm.
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            app.post(&start_path, Some(&host), &empty).await
+        };
+        let (start, joins) = tokio::join!(start, joins);
+        assert_eq!(start.status(), 200, "{}", start.text().await.unwrap());
+        let seated = 1 + joins.iter().filter(|r| r.status() == 201).count();
+        for r in joins {
+            if r.status() != 201 {
+                assert_problem(r, 409, "match_already_started").await;
+            }
+        }
+        // Everyone seated was dealt a hand.
+        let m: Value = app
+            .get(&format!("/match/{id}"), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(m["players"].as_array().unwrap().len(), seated, "{m}");
+        let round: Value = app
+            .get(&format!("/match/{id}/round/current"), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(round["status"], "OPEN", "{round}");
+    }
+}
+
+#[tokio::test]
 async fn etag_answers_304_until_something_changes() {
     let app = spawn_app().await;
     let (lobby, round) = app.started(1, json!({"wildcard_ratio": 0})).await;
