@@ -591,7 +591,7 @@ impl Match {
             .ok_or_else(|| {
                 ApiError::new(
                     Code::UnknownRound,
-                    format!("no round '{round_id}' in this match"),
+                    format!("no round '{}' in this match", quoted(round_id)),
                 )
             })
     }
@@ -680,7 +680,7 @@ impl Match {
             .ok_or_else(|| {
                 ApiError::new(
                     Code::UnknownRound,
-                    format!("no round '{round_id}' in this match"),
+                    format!("no round '{}' in this match", quoted(round_id)),
                 )
             })?;
         if let Some(prev) = round.moves.get(player_id) {

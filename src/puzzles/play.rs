@@ -53,9 +53,9 @@ impl Puzzles {
 
     /// The puzzle, or 404 `unknown_puzzle`.
     pub fn get(&self, id: &str) -> Result<&LoadedPuzzle, ApiError> {
-        self.catalogue
-            .get(id)
-            .ok_or_else(|| ApiError::new(Code::UnknownPuzzle, format!("no puzzle '{id}'")))
+        self.catalogue.get(id).ok_or_else(|| {
+            ApiError::new(Code::UnknownPuzzle, format!("no puzzle '{}'", quoted(id)))
+        })
     }
 
     /// Turn the words of a solve into a legal move of `p`: 422 `not_an_allowed_card` (naming

@@ -4,6 +4,7 @@ use super::idempotency;
 use super::limits::Class;
 use super::{bearer_hash, hash_token, new_id, new_token, now, token_matches, Limits, State};
 use crate::error::{ApiError, Code, ProblemDoc};
+use crate::game::matches::quoted;
 use crate::game::matches::{
     clean_name, score, Match, MatchStatus, MatchView, MoveInput, MoveResult, Player, PlayerView,
     ResolveView, RoundView, SettingsInput, JOKER,
@@ -128,7 +129,7 @@ impl SubmitBody {
 }
 
 fn unknown_match(id: &str) -> ApiError {
-    ApiError::new(Code::UnknownMatch, format!("no match '{id}'"))
+    ApiError::new(Code::UnknownMatch, format!("no match '{}'", quoted(id)))
 }
 
 /// Load a match, resolving its round first if that is due (and storing that).
@@ -198,7 +199,7 @@ fn require_player<'a>(
     } else if m.player(player_id).is_none() {
         Err(ApiError::new(
             Code::UnknownPlayer,
-            format!("no player '{player_id}' in this match"),
+            format!("no player '{}' in this match", quoted(player_id)),
         ))
     } else {
         Err(ApiError::new(
@@ -311,11 +312,7 @@ async fn current_round(
         )
     })?;
     let etag = format!("\"{}-{}\"", m.id, m.version);
-    let fresh = req
-        .headers()
-        .get(actix_web::http::header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let fresh = super::none_match(&req, &etag);
     if fresh {
         return Ok(HttpResponse::NotModified()
             .insert_header(("ETag", etag))

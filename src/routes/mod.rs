@@ -93,10 +93,11 @@ pub fn bearer_hash(req: &HttpRequest) -> Result<String, ApiError> {
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    // The scheme is case-insensitive (RFC 9110 §11.1).
     let token = raw
-        .strip_prefix("Bearer ")
-        .or_else(|| raw.strip_prefix("bearer "))
-        .map(str::trim)
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
         .unwrap_or("");
     if token.is_empty() {
         return Err(ApiError::new(
@@ -105,6 +106,17 @@ pub fn bearer_hash(req: &HttpRequest) -> Result<String, ApiError> {
         ));
     }
     Ok(hash_token(token))
+}
+
+/// Whether the request's `If-None-Match` names `etag` (a strong tag, quotes included), so that
+/// a 304 answers it: weak comparison (`W/"x"` matches `"x"`) and `*`, as RFC 9110 §13.1.2 says.
+pub fn none_match(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get_all(actix_web::http::header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
 }
 
 /// JSON bodies: malformed → 400 `bad_request`, too large → 413 `payload_too_large`.

@@ -17,6 +17,7 @@
 //! (`Vary: Accept-Encoding`); only these routes are compressed, never the API's streams.
 
 use crate::error::{ApiError, Code};
+use crate::game::matches::quoted;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
@@ -212,7 +213,7 @@ async fn static_file(req: HttpRequest, name: web::Path<String>) -> Result<HttpRe
     if name.as_str() == "index.html" || !assets().contains_key(name.as_str()) {
         return Err(ApiError::new(
             Code::NotFound,
-            format!("no file '{}'", name.as_str()),
+            format!("no file '{}'", quoted(name.as_str())),
         ));
     }
     Ok(serve(&req, name.as_str()))
@@ -247,11 +248,7 @@ fn serve(req: &HttpRequest, name: &str) -> HttpResponse {
     } else {
         "no-cache"
     };
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let fresh = super::none_match(req, &etag);
     let mut res = if fresh {
         HttpResponse::NotModified()
     } else {

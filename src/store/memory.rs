@@ -7,6 +7,7 @@
 use super::events::{self, Event, EventHub, Ring};
 use super::{BoxFuture, MatchStore, Mutation};
 use crate::error::{ApiError, Code};
+use crate::game::matches::quoted;
 use crate::game::matches::Match;
 use anyhow::Context;
 use std::collections::HashMap;
@@ -191,9 +192,9 @@ impl MatchStore for MemoryStore {
         mut f: Mutation<'a>,
     ) -> BoxFuture<'a, Result<serde_json::Value, ApiError>> {
         Box::pin(async move {
-            let entry = self
-                .entry(id)
-                .ok_or_else(|| ApiError::new(Code::UnknownMatch, format!("no match '{id}'")))?;
+            let entry = self.entry(id).ok_or_else(|| {
+                ApiError::new(Code::UnknownMatch, format!("no match '{}'", quoted(id)))
+            })?;
             let mut guard = entry.lock().map_err(|_| poisoned())?;
             // Work on a copy: an error leaves the stored match untouched.
             let mut copy = guard.m.clone();

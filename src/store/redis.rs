@@ -33,6 +33,7 @@
 use super::events::{Event, EventHub};
 use super::{BoxFuture, MatchStore, Mutation, StoreSettings};
 use crate::error::{ApiError, Code};
+use crate::game::matches::quoted;
 use crate::game::matches::Match;
 use redis::aio::ConnectionManager;
 use std::collections::HashMap;
@@ -359,10 +360,9 @@ impl MatchStore for RedisMatchStore {
             let _queued = lock.lock().await;
             let script = redis::Script::new(UPDATE_SCRIPT);
             for attempt in 0..MAX_ATTEMPTS {
-                let (version, before) = self
-                    .read(id)
-                    .await?
-                    .ok_or_else(|| ApiError::new(Code::UnknownMatch, format!("no match '{id}'")))?;
+                let (version, before) = self.read(id).await?.ok_or_else(|| {
+                    ApiError::new(Code::UnknownMatch, format!("no match '{}'", quoted(id)))
+                })?;
                 let mut after = before.clone();
                 let out = f(&mut after)?;
                 if after == before {
@@ -407,7 +407,7 @@ impl MatchStore for RedisMatchStore {
                     -1 => {
                         return Err(ApiError::new(
                             Code::UnknownMatch,
-                            format!("no match '{id}'"),
+                            format!("no match '{}'", quoted(id)),
                         ))
                     }
                     _ => {

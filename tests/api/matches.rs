@@ -482,20 +482,57 @@ async fn a_start_during_a_join_storm_deals_for_everyone_seated() {
 }
 
 #[tokio::test]
+async fn the_auth_scheme_is_case_insensitive_and_long_ids_are_not_echoed_whole() {
+    let app = spawn_app().await;
+    let (lobby, _) = app.started(1, json!({})).await;
+    let (token, pid) = &lobby.players[0];
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let r = app
+            .client
+            .get(app.url(&format!("/match/{}/player/{pid}", lobby.id)))
+            .header("authorization", format!("{scheme} {token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{scheme}");
+    }
+    let long = "m".repeat(5000);
+    for path in [
+        format!("/match/{long}"),
+        format!("/match/{}/player/{long}", lobby.id),
+        format!("/puzzle/{long}"),
+    ] {
+        let r = app.get(&path, Some(token)).await;
+        assert_eq!(r.status(), 404, "{path}");
+        let v: Value = r.json().await.unwrap();
+        let detail = v["detail"].as_str().unwrap();
+        assert!(detail.len() < 100 && detail.contains("mmm…"), "{detail}");
+    }
+}
+
+#[tokio::test]
 async fn etag_answers_304_until_something_changes() {
     let app = spawn_app().await;
     let (lobby, round) = app.started(1, json!({"wildcard_ratio": 0})).await;
     let path = format!("/match/{}/round/current", lobby.id);
     let r = app.get(&path, None).await;
     let etag = r.headers()["etag"].to_str().unwrap().to_string();
-    let r = app
-        .client
-        .get(app.url(&path))
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 304);
+    // The tag itself, its weak form, one of a list, or `*` (RFC 9110: weak comparison).
+    for asked in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"other\", {etag}"),
+        "*".to_string(),
+    ] {
+        let r = app
+            .client
+            .get(app.url(&path))
+            .header("if-none-match", &asked)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 304, "{asked}");
+    }
     let (t, p) = &lobby.players[0];
     let mv = legal_move(&app, &lobby.id, &round, t, p).await;
     app.post(&submit_path(&lobby.id, &round), Some(t), &mv)
