@@ -154,6 +154,10 @@ impl Application {
         .client_request_timeout(Duration::from_secs(10))
         .client_disconnect_timeout(Duration::from_secs(5))
         .keep_alive(Duration::from_secs(30))
+        // A client's EOF ends its connection at once, even mid-response: an event stream (or a
+        // slow request) whose client left is dropped then, not at its next write. No browser,
+        // proxy or HTTP library half-closes to wait for an answer.
+        .h1_allow_half_closed(false)
         .max_connections(10_000)
         .shutdown_timeout(settings.shutdown.timeout_secs)
         .disable_signals()

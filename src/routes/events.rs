@@ -206,6 +206,10 @@ impl Pump {
                         return;
                     }
                 }
+                // The client left: actix dropped the body. Free the place now, not at the
+                // next write (a connect-and-close burst would otherwise hold every place until
+                // the keep-alive).
+                _ = self.tx.closed() => return,
                 _ = keepalive.tick() => {
                     if self.write(": keep-alive\n\n".into()).await.is_err() {
                         return;

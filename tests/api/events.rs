@@ -294,7 +294,7 @@ async fn last_event_id_replays_only_later_events() {
 #[tokio::test]
 async fn streams_send_keep_alives_and_are_bounded() {
     let mut s = test_settings();
-    s.store.sse_keepalive_secs = 1;
+    s.store.sse_keepalive_secs = 2;
     s.store.sse_max_clients = 2;
     let app = spawn_with(s, None).await;
     let (id, _) = app.create_match(json!({})).await;
@@ -307,16 +307,43 @@ async fn streams_send_keep_alives_and_are_bounded() {
     let ka = one.next_within(3).await.unwrap();
     assert_eq!(ka.comment.as_deref(), Some("keep-alive"));
     drop(one);
-    // The place is free again once the server notices the client left (next keep-alive).
+    // The place is free again as soon as the client has left, before any further write.
     let mut opened = false;
-    for _ in 0..30 {
+    for _ in 0..5 {
         tokio::time::sleep(Duration::from_millis(200)).await;
         if Sse::request(&app, &id, None).await.status() == 200 {
             opened = true;
             break;
         }
     }
-    assert!(opened, "a closed stream frees its place");
+    assert!(opened, "a closed stream frees its place at once");
+}
+
+#[tokio::test]
+async fn a_burst_of_closed_streams_leaves_no_place_taken() {
+    let mut s = test_settings();
+    s.store.sse_keepalive_secs = 60;
+    s.store.sse_max_clients = 20;
+    let app = spawn_with(s, None).await;
+    let (id, _) = app.create_match(json!({})).await;
+    // Connect and close, many times over the cap: without a keep-alive for a minute, only
+    // noticing the client's leaving frees the places.
+    for _ in 0..3 {
+        let opened = futures::future::join_all((0..20).map(|_| Sse::open(&app, &id, None))).await;
+        drop(opened);
+        let mut free = false;
+        for _ in 0..20 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let metrics = app.get("/metrics", None).await.text().await.unwrap();
+            if metrics.contains("\nwordbocce_event_streams 0\n") {
+                free = true;
+                break;
+            }
+        }
+        assert!(free, "every place free within 2 s of the clients leaving");
+    }
+    let r = Sse::request(&app, &id, None).await;
+    assert_eq!(r.status(), 200);
 }
 
 #[tokio::test]
