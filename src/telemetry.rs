@@ -12,6 +12,7 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
 use tracing::Subscriber;
@@ -130,10 +131,28 @@ impl RootSpanBuilder for RootSpan {
         span
     }
 
+    /// The span records the status and the error; one log line per failed request, at the
+    /// level its cause deserves (tracing-actix-web's own line, off by its feature, logged every
+    /// 5xx as an error, so each 503 of an outage became a Sentry report and each 500 two):
+    /// a 4xx or a 503 is a warning (a breadcrumb); a 500 was logged as an error where it arose
+    /// ([`crate::error::ApiError::internal`]), and any other 5xx is an error here.
     fn on_request_end<B: MessageBody>(
         span: tracing::Span,
         outcome: &Result<ServiceResponse<B>, Error>,
     ) {
+        let failed = match outcome {
+            Ok(res) => res.response().error().map(|e| (res.status(), e)),
+            Err(e) => Some((e.as_response_error().status_code(), e)),
+        };
+        if let Some((status, error)) = failed {
+            let _inside = span.enter();
+            let prefix = "request failed";
+            if status.is_client_error() || status == StatusCode::SERVICE_UNAVAILABLE {
+                tracing::warn!("{prefix}: {error}");
+            } else if error.as_error::<crate::error::ApiError>().is_none() {
+                tracing::error!("{prefix}: {error:?}");
+            }
+        }
         DefaultRootSpanBuilder::on_request_end(span, outcome);
     }
 }

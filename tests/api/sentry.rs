@@ -68,7 +68,16 @@ fn failing_routes(cfg: &mut web::ServiceConfig) {
             Err::<HttpResponse, _>(ApiError::internal("the flux capacitor broke"))
         }),
     )
-    .route("/test/panic", web::get().to(panics));
+    .route("/test/panic", web::get().to(panics))
+    .route(
+        "/test/outage",
+        web::get().to(|| async {
+            Err::<HttpResponse, _>(ApiError::new(
+                word_bocce::error::Code::StoreUnavailable,
+                "the match store is down",
+            ))
+        }),
+    );
 }
 
 async fn panics() -> HttpResponse {
@@ -121,7 +130,8 @@ async fn internal_errors_and_panics_reach_sentry_with_the_request_context() {
         "the request URL is attached: {e}"
     );
 
-    // A 4xx is the caller's problem, not an error report.
+    // A 4xx is the caller's problem and a 503 an outage, neither an error report; a 500 is
+    // reported once.
     let before = received.lock().unwrap().len();
     let r = client
         .get(format!("{base}/match/nope"))
@@ -129,10 +139,29 @@ async fn internal_errors_and_panics_reach_sentry_with_the_request_context() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+    let r = client
+        .get(format!("{base}/test/outage"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    let r = client
+        .get(format!("{base}/test/boom"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
     drop(guard); // flushes what is queued
     let after = received.lock().unwrap().clone();
+    let sent = &after[before..];
     assert!(
-        after[before..].iter().all(|e| !e.contains("/match/nope")),
-        "a 404 was reported: {after:?}"
+        sent.iter().all(|e| !e.contains("/match/nope")),
+        "a 404 was reported: {sent:?}"
     );
+    assert!(
+        sent.iter().all(|e| !e.contains("/test/outage")),
+        "a 503 was reported: {sent:?}"
+    );
+    let boom = sent.iter().filter(|e| e.contains("/test/boom")).count();
+    assert_eq!(boom, 1, "one report per 500: {sent:?}");
 }
