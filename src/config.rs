@@ -200,6 +200,8 @@ pub struct Settings {
     pub snapshot_interval_secs: u64,
     /// Largest JSON body accepted.
     pub json_limit_bytes: usize,
+    /// How long a request may take to arrive and be answered (`REQUEST_TIMEOUT_SECS`).
+    pub request_timeout_secs: u64,
     pub rate_limits: RateLimits,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpNet>,
@@ -308,6 +310,7 @@ impl Settings {
             snapshot_path,
             snapshot_interval_secs: parse_var(get, "SNAPSHOT_INTERVAL_SECS", 60u64)?,
             json_limit_bytes: parse_var(get, "JSON_LIMIT_BYTES", 16 * 1024usize)?,
+            request_timeout_secs: parse_var(get, "REQUEST_TIMEOUT_SECS", 30u64)?,
             rate_limits: {
                 let d = RateLimits::default();
                 RateLimits {
@@ -376,6 +379,9 @@ impl Settings {
         }
         if !(1..=3600).contains(&s.snapshot_interval_secs) {
             bail!("SNAPSHOT_INTERVAL_SECS must be between 1 and 3600");
+        }
+        if !(1..=3600).contains(&s.request_timeout_secs) {
+            anyhow::bail!("REQUEST_TIMEOUT_SECS must be 1–3600 seconds");
         }
         if !(256..=16 * 1024 * 1024).contains(&s.json_limit_bytes) {
             bail!("JSON_LIMIT_BYTES must be between 256 and 16777216");

@@ -27,6 +27,7 @@ pub enum Code {
     MatchFull,
     MatchFinished,
     Conflict,
+    RequestTimeout,
     PayloadTooLarge,
     InvalidName,
     InappropriateName,
@@ -72,6 +73,7 @@ impl Code {
             MatchFull => ("match_full", 409, "Match full"),
             MatchFinished => ("match_finished", 409, "Match finished"),
             Conflict => ("conflict", 409, "Conflict"),
+            RequestTimeout => ("request_timeout", 408, "Request timeout"),
             PayloadTooLarge => ("payload_too_large", 413, "Payload too large"),
             InvalidName => ("invalid_name", 422, "Invalid name"),
             InappropriateName => ("inappropriate_name", 422, "Inappropriate name"),
@@ -205,6 +207,10 @@ impl ResponseError for ApiError {
         res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if self.code == Code::RequestTimeout {
+            // What is left of the request may never come: do not wait for it.
+            res.force_close();
         }
         res.body(serde_json::to_string(&self.problem()).unwrap_or_default())
     }

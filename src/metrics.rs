@@ -291,14 +291,22 @@ pub async fn track(
     let metrics = req
         .app_data::<web::Data<crate::routes::AppState>>()
         .map(|s| s.clone().into_inner());
-    let res = next.call(req).await?;
+    let res = next.call(req).await;
     if let Some(state) = metrics {
-        let status = res.status().as_u16();
-        state
-            .metrics
-            .record_request(&method, &route, status, start.elapsed().as_secs_f64());
+        // An error from a middleware (the request deadline's 408) is counted as the answer
+        // it becomes.
+        let status = match &res {
+            Ok(r) => r.status(),
+            Err(e) => e.as_response_error().status_code(),
+        };
+        state.metrics.record_request(
+            &method,
+            &route,
+            status.as_u16(),
+            start.elapsed().as_secs_f64(),
+        );
     }
-    Ok(res)
+    res
 }
 
 #[cfg(test)]

@@ -113,6 +113,7 @@ impl Application {
             progress,
         });
         let limit = settings.json_limit_bytes;
+        let request_timeout = Duration::from_secs(settings.request_timeout_secs);
         let data = state.clone();
         let limits = routes::Limits::from_settings(&settings);
         let origins = settings.allowed_origins.clone();
@@ -126,6 +127,9 @@ impl Application {
                 .app_data(routes::query_config())
                 .configure(|cfg| routes::configure(cfg, &limits))
                 .configure(extra)
+                .wrap(actix_web::middleware::from_fn(move |req, next| {
+                    routes::fallback::deadline(request_timeout, req, next)
+                }))
                 .wrap(actix_web::middleware::ErrorHandlers::new().handler(
                     actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
                     routes::fallback::problem_for_bare_405,

@@ -89,3 +89,26 @@ pub async fn head_as_get(
         }
     }))
 }
+
+/// A request must arrive and be answered within its deadline (`REQUEST_TIMEOUT_SECS`; an event
+/// stream's answer is its head, so a stream runs on): a client that announces a body and never
+/// sends all of it would otherwise hold its connection and handler for ever. It gets 408
+/// `request_timeout` (as an error: this runs before routing, where the request cannot be
+/// kept for building a response), and its connection is closed.
+pub async fn deadline<B: MessageBody + 'static>(
+    limit: std::time::Duration,
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    match tokio::time::timeout(limit, next.call(req)).await {
+        Ok(res) => res,
+        Err(_) => Err(ApiError::new(
+            Code::RequestTimeout,
+            format!(
+                "the request did not arrive in full and get its answer within {} s",
+                limit.as_secs()
+            ),
+        )
+        .into()),
+    }
+}

@@ -320,6 +320,21 @@ async fn streams_send_keep_alives_and_are_bounded() {
 }
 
 #[tokio::test]
+async fn a_stream_outlives_the_request_deadline() {
+    let mut s = test_settings();
+    s.store.sse_keepalive_secs = 1;
+    s.request_timeout_secs = 1;
+    let app = spawn_with(s, None).await;
+    let (id, _) = app.create_match(json!({})).await;
+    let mut sse = Sse::open(&app, &id, None).await;
+    sse.next_within(3).await.unwrap(); // retry:
+    for _ in 0..3 {
+        let ka = sse.next_within(3).await.expect("the stream is still open");
+        assert_eq!(ka.comment.as_deref(), Some("keep-alive"));
+    }
+}
+
+#[tokio::test]
 async fn a_burst_of_closed_streams_leaves_no_place_taken() {
     let mut s = test_settings();
     s.store.sse_keepalive_secs = 60;

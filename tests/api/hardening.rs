@@ -294,3 +294,48 @@ async fn logs_carry_request_ids_and_never_a_token() {
         assert!(!text.contains(secret), "a token reached the logs");
     }
 }
+
+#[tokio::test]
+async fn a_body_that_never_arrives_in_full_gets_408_and_the_connection_closes() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = test_settings();
+    s.request_timeout_secs = 1;
+    let app = spawn_with(s, None).await;
+    let addr = app.address.trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // 100 bytes announced, 9 sent, and then nothing.
+    conn.write_all(
+        b"POST /match HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 100\r\n\r\n{\"name\":",
+    )
+    .await
+    .unwrap();
+    // The answer comes at the deadline; the server then closes the connection (after
+    // `client_disconnect_timeout`, 5 s, at most).
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(8), async {
+        let mut buf = [0u8; 1024];
+        loop {
+            let n = conn.read(&mut buf).await.unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buf[..n]);
+        }
+    })
+    .await;
+    let text = String::from_utf8_lossy(&answer).to_lowercase();
+    assert!(closed.is_ok(), "the connection is closed: {text}");
+    assert!(text.starts_with("http/1.1 408"), "{text}");
+    assert!(text.contains("connection: close"), "{text}");
+    assert!(text.contains("\"code\":\"request_timeout\""), "{text}");
+    // Everything else is unaffected, and the 408 is counted.
+    assert_eq!(app.get("/healthz", None).await.status(), 200);
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("http_requests_total") && l.contains("status=\"408\"")),
+        "{metrics}"
+    );
+}
