@@ -210,7 +210,7 @@ fn require_player<'a>(
 }
 
 #[utoipa::path(post, path = "/match", tag = "matches", request_body = CreateBody,
-    responses((status = 201, body = Created), (status = 400, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+    responses((status = 201, body = Created), (status = 400, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 async fn create(
     state: State,
     req: HttpRequest,
@@ -254,7 +254,7 @@ async fn get_match(state: State, path: web::Path<String>) -> Result<HttpResponse
 }
 
 #[utoipa::path(post, path = "/match/{id}/join", tag = "matches", params(("id" = String, Path)), request_body = JoinBody,
-    responses((status = 201, body = Joined), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+    responses((status = 201, body = Joined), (status = 400, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 async fn join(
     state: State,
     req: HttpRequest,
@@ -288,7 +288,7 @@ async fn join(
 }
 
 #[utoipa::path(post, path = "/match/{id}/start", tag = "matches", params(("id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = RoundView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
+    responses((status = 200, body = RoundView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
 async fn start(
     state: State,
     req: HttpRequest,
@@ -342,7 +342,7 @@ async fn player(
 
 #[utoipa::path(post, path = "/match/{id}/round/{round_id}/submit", tag = "matches", params(("id" = String, Path), ("round_id" = String, Path)), security(("bearer" = [])),
     request_body = SubmitBody,
-    responses((status = 200, body = MoveResult), (status = 400, body = ProblemDoc), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc),
+    responses((status = 200, body = MoveResult), (status = 400, body = ProblemDoc), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 413, body = ProblemDoc),
         (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 async fn submit(
     state: State,
@@ -419,7 +419,7 @@ async fn resolve(
 }
 
 #[utoipa::path(post, path = "/match/{id}/round/next", tag = "matches", params(("id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = RoundView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
+    responses((status = 200, body = RoundView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
 async fn next_round(
     state: State,
     req: HttpRequest,

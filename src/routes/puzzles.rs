@@ -284,7 +284,7 @@ async fn get_puzzle(state: State, path: web::Path<String>) -> Result<HttpRespons
 
 #[utoipa::path(post, path = "/puzzle/{id}/solve", tag = "puzzles", params(("id" = String, Path)),
     request_body = SolveBody, security((), ("bearer" = [])),
-    responses((status = 200, body = SolveResponse), (status = 400, body = ProblemDoc), (status = 401, body = ProblemDoc),
+    responses((status = 200, body = SolveResponse), (status = 400, body = ProblemDoc), (status = 401, body = ProblemDoc), (status = 413, body = ProblemDoc),
         (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc), (status = 429, body = ProblemDoc),
         (status = 503, description = "a token came with the solve and the progress store is down", body = ProblemDoc)))]
 async fn solve(
@@ -426,7 +426,7 @@ async fn leaderboard(
 }
 
 #[utoipa::path(post, path = "/players", tag = "puzzles", request_body = NewPlayerBody,
-    responses((status = 201, body = NewPlayer), (status = 400, body = ProblemDoc), (status = 422, body = ProblemDoc),
+    responses((status = 201, body = NewPlayer), (status = 400, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc),
         (status = 429, body = ProblemDoc), (status = 503, body = ProblemDoc)))]
 async fn create_player(
     state: State,

@@ -396,7 +396,7 @@ async fn visualize_move(
 }
 
 #[utoipa::path(post, path = "/visualize", tag = "words", request_body = VisualizeBody,
-    responses((status = 200, body = Visualization), (status = 400, body = ProblemDoc), (status = 422, body = ProblemDoc), (status = 429, body = ProblemDoc)))]
+    responses((status = 200, body = Visualization), (status = 400, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc), (status = 429, body = ProblemDoc)))]
 async fn visualize_post(
     state: State,
     body: web::Json<VisualizeBody>,

@@ -117,7 +117,7 @@ pub fn solve(engine: &Engine, body: &AnalogyBody) -> Result<AnalogyResult, ApiEr
 }
 
 #[utoipa::path(post, path = "/analogy", tag = "words", request_body = AnalogyBody,
-    responses((status = 200, body = AnalogyResult), (status = 422, body = ProblemDoc)))]
+    responses((status = 200, body = AnalogyResult), (status = 400, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 async fn analogy(state: State, body: web::Json<AnalogyBody>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(solve(&state.engine, &body)?))
 }

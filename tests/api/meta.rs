@@ -123,6 +123,30 @@ async fn the_openapi_document_describes_every_route_and_the_docs_page_works_offl
     for field in ["player_name", "best_similarity", "stars", "solved_at"] {
         assert!(puzzle.contains(&field.to_string()), "{puzzle:?}");
     }
+    // Every operation lists the errors every client can get from it: a body → 400 and 413,
+    // a token → 401, an id in the path → 404 (a word in the path is 422
+    // `word_not_in_vocabulary` instead).
+    for (path, ops) in paths {
+        for (method, op) in ops.as_object().unwrap() {
+            let listed = op["responses"].as_object().unwrap();
+            let mut needed = Vec::new();
+            if op.get("requestBody").is_some() {
+                needed.extend(["400", "413"]);
+            }
+            if op.get("security").is_some() {
+                needed.push("401");
+            }
+            if path.contains('{') && !path.starts_with("/visualize") {
+                needed.push("404");
+            }
+            for status in needed {
+                assert!(
+                    listed.contains_key(status),
+                    "{method} {path} lists no {status}"
+                );
+            }
+        }
+    }
     let page = app.get("/docs/", None).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
