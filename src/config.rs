@@ -381,7 +381,7 @@ impl Settings {
             bail!("SNAPSHOT_INTERVAL_SECS must be between 1 and 3600");
         }
         if !(1..=3600).contains(&s.request_timeout_secs) {
-            anyhow::bail!("REQUEST_TIMEOUT_SECS must be 1–3600 seconds");
+            bail!("REQUEST_TIMEOUT_SECS must be between 1 and 3600");
         }
         if !(256..=16 * 1024 * 1024).contains(&s.json_limit_bytes) {
             bail!("JSON_LIMIT_BYTES must be between 256 and 16777216");

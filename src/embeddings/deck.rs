@@ -92,9 +92,14 @@ pub fn is_offensive(word: &str) -> bool {
 /// level, substrings included — dealt words stay family-friendly, and a false alarm there
 /// only costs the deck one word.
 pub fn is_unfit_to_deal(word: &str) -> bool {
-    is_offensive(word)
-        || word.is(Type::INAPPROPRIATE)
-        || word.is((Type::OFFENSIVE | Type::SEXUAL) & Type::MILD_OR_HIGHER)
+    is_offensive(word) || flagged_widely(word)
+}
+
+/// rustrict's wide net: inappropriate, or offensive/sexual at any level, substrings included
+/// (with [`is_offensive`], what [`is_unfit_to_deal`] means; the word store judges each word
+/// once with the two).
+pub(crate) fn flagged_widely(word: &str) -> bool {
+    word.is(Type::INAPPROPRIATE) || word.is((Type::OFFENSIVE | Type::SEXUAL) & Type::MILD_OR_HIGHER)
 }
 
 /// The shape a deck word must have: lowercase ASCII letters, 3 to 10 of them, with a vowel.

@@ -224,13 +224,13 @@ impl Embeddings {
         match cell.load(Ordering::Relaxed) {
             0 => {
                 let w = self.word(id);
-                let mut bits = JUDGED;
-                if super::deck::is_offensive(w) {
-                    bits |= OFFENSIVE;
-                }
-                if super::deck::is_unfit_to_deal(w) {
-                    bits |= UNFIT_TO_DEAL;
-                }
+                let bits = if super::deck::is_offensive(w) {
+                    JUDGED | OFFENSIVE | UNFIT_TO_DEAL
+                } else if super::deck::flagged_widely(w) {
+                    JUDGED | UNFIT_TO_DEAL
+                } else {
+                    JUDGED
+                };
                 cell.store(bits, Ordering::Relaxed);
                 bits
             }

@@ -137,6 +137,16 @@ impl TestApp {
         r.send().await.expect("request sent")
     }
 
+    /// GET with one request header.
+    pub async fn get_with(&self, path: &str, name: &str, value: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .header(name, value)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     pub async fn create_match(&self, settings: Value) -> (String, String) {
         let r = self
             .post(

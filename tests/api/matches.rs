@@ -487,13 +487,10 @@ async fn the_auth_scheme_is_case_insensitive_and_long_ids_are_not_echoed_whole()
     let (lobby, _) = app.started(1, json!({})).await;
     let (token, pid) = &lobby.players[0];
     for scheme in ["Bearer", "bearer", "BEARER"] {
+        let path = format!("/match/{}/player/{pid}", lobby.id);
         let r = app
-            .client
-            .get(app.url(&format!("/match/{}/player/{pid}", lobby.id)))
-            .header("authorization", format!("{scheme} {token}"))
-            .send()
-            .await
-            .unwrap();
+            .get_with(&path, "authorization", &format!("{scheme} {token}"))
+            .await;
         assert_eq!(r.status(), 200, "{scheme}");
     }
     let long = "m".repeat(5000);
@@ -524,26 +521,14 @@ async fn etag_answers_304_until_something_changes() {
         format!("\"other\", {etag}"),
         "*".to_string(),
     ] {
-        let r = app
-            .client
-            .get(app.url(&path))
-            .header("if-none-match", &asked)
-            .send()
-            .await
-            .unwrap();
+        let r = app.get_with(&path, "if-none-match", &asked).await;
         assert_eq!(r.status(), 304, "{asked}");
     }
     let (t, p) = &lobby.players[0];
     let mv = legal_move(&app, &lobby.id, &round, t, p).await;
     app.post(&submit_path(&lobby.id, &round), Some(t), &mv)
         .await;
-    let r = app
-        .client
-        .get(app.url(&path))
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_with(&path, "if-none-match", &etag).await;
     assert_eq!(r.status(), 200);
 }
 

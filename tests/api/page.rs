@@ -1,7 +1,7 @@
 //! The page and its assets: content types, caching (versioned URLs, ETags), gzip on the wire,
 //! the CSP they run under (the page's inline stylesheet allowed by its hash), and that only these routes are compressed.
 
-use crate::helpers::{assert_problem, spawn_app, TestApp};
+use crate::helpers::{assert_problem, spawn_app};
 use base64::Engine;
 use sha2::Digest;
 use std::io::Read;
@@ -11,16 +11,6 @@ fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
-}
-
-/// GET with one request header.
-async fn get_with(app: &TestApp, path: &str, name: &str, value: &str) -> reqwest::Response {
-    app.client
-        .get(app.url(path))
-        .header(name, value)
-        .send()
-        .await
-        .expect("request sent")
 }
 
 fn gunzip(bytes: &[u8]) -> String {
@@ -66,7 +56,7 @@ async fn the_page_is_served_with_its_assets_versioned() {
     let api = app.get("/api", None).await;
     assert!(header(&api, "content-security-policy").contains("style-src 'self';"));
     // A 304 of the page carries the same policy: its headers update the cached page's.
-    let r = get_with(&app, "/", "If-None-Match", &etag).await;
+    let r = app.get_with("/", "If-None-Match", &etag).await;
     assert_eq!(r.status(), 304);
     assert_eq!(header(&r, "content-security-policy"), csp);
 
@@ -130,11 +120,13 @@ async fn assets_revalidate_with_etags_and_go_gzipped() {
     assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
     let body = plain.text().await.unwrap();
 
-    let r = get_with(&app, "/static/app.js", "If-None-Match", &etag).await;
+    let r = app.get_with("/static/app.js", "If-None-Match", &etag).await;
     assert_eq!(r.status(), 304);
     assert_eq!(header(&r, "etag"), etag);
 
-    let r = get_with(&app, "/static/app.js", "Accept-Encoding", "br, gzip;q=0.8").await;
+    let r = app
+        .get_with("/static/app.js", "Accept-Encoding", "br, gzip;q=0.8")
+        .await;
     assert_eq!(header(&r, "content-encoding"), "gzip");
     assert_eq!(header(&r, "vary"), "Accept-Encoding");
     assert_ne!(header(&r, "etag"), etag, "each encoding has its own tag");
@@ -143,7 +135,7 @@ async fn assets_revalidate_with_etags_and_go_gzipped() {
     assert_eq!(gunzip(&gz), body);
 
     // gzip refused with q=0: sent as is.
-    let r = get_with(&app, "/", "Accept-Encoding", "gzip;q=0").await;
+    let r = app.get_with("/", "Accept-Encoding", "gzip;q=0").await;
     assert!(r.headers().get("content-encoding").is_none());
 }
 
@@ -151,7 +143,7 @@ async fn assets_revalidate_with_etags_and_go_gzipped() {
 async fn the_api_is_never_compressed_by_the_page_routes() {
     let app = spawn_app().await;
     for path in ["/metrics", "/api"] {
-        let r = get_with(&app, path, "Accept-Encoding", "gzip").await;
+        let r = app.get_with(path, "Accept-Encoding", "gzip").await;
         assert_eq!(r.status(), 200, "{path}");
         assert!(r.headers().get("content-encoding").is_none(), "{path}");
     }
