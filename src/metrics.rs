@@ -1,312 +1,376 @@
-//! Prometheus metrics in the text exposition format, kept with atomics and a small map (no
-//! match, player or word ever becomes a label: routes are their templates).
+//! The service's Prometheus metrics, kept with the `prometheus-client` library: one registry,
+//! built once as a piece of application state, and exposed in the Prometheus text format
+//! (`GET /metrics`). No match, player or word ever becomes a label: routes are their templates.
+//!
+//! Who reports what: the HTTP layer counts requests and their latency, the match and puzzle
+//! handlers count what they did, the stores count rounds resolved and matches finished where
+//! they commit them ([`Metrics::count_committed`]), and the HNSW index keeps its own search
+//! latency histogram, which is registered here (the index knows nothing of the web framework or
+//! of this registry). Process metrics (`process_*`) are read from `/proc` at each scrape.
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::{web, Error};
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::time::Instant;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::Registry;
 
 /// Upper bounds (seconds) of the latency histograms.
-const BUCKETS: [f64; 12] = [
+pub const LATENCY_BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    sum: f64,
-    count: u64,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub method: String,
+    pub route: String,
+    pub status: u16,
 }
 
-impl Histogram {
-    const EMPTY: Histogram = Histogram {
-        counts: [0; BUCKETS.len()],
-        sum: 0.0,
-        count: 0,
-    };
-
-    fn observe(&mut self, secs: f64) {
-        for (c, b) in self.counts.iter_mut().zip(BUCKETS) {
-            if secs <= b {
-                *c += 1;
-            }
-        }
-        self.sum += secs;
-        self.count += 1;
-    }
-
-    fn render(&self, out: &mut String, name: &str, labels: &str) {
-        let sep = if labels.is_empty() { "" } else { "," };
-        for (c, b) in self.counts.iter().zip(BUCKETS) {
-            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{b}\"}} {c}");
-        }
-        let _ = writeln!(
-            out,
-            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}",
-            self.count
-        );
-        let braces = if labels.is_empty() {
-            String::new()
-        } else {
-            format!("{{{labels}}}")
-        };
-        let _ = writeln!(out, "{name}_sum{braces} {}", self.sum);
-        let _ = writeln!(out, "{name}_count{braces} {}", self.count);
-    }
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub method: String,
+    pub route: String,
 }
 
-/// Rounds resolved and matches finished, counted where a store commits the change (once per
-/// change whichever instance makes it, whether a host, the last move or the deadline did it).
-pub static ROUNDS_RESOLVED: AtomicU64 = AtomicU64::new(0);
-pub static MATCHES_FINISHED: AtomicU64 = AtomicU64::new(0);
-/// Latency of HNSW searches that answer players (nearest word, analogy, visualise).
-static INDEX_SEARCH: Mutex<Histogram> = Mutex::new(Histogram::EMPTY);
-
-/// Count the events a store has just committed.
-pub fn count_committed<'a>(events: impl IntoIterator<Item = &'a str>) {
-    for e in events {
-        match e {
-            "round_resolved" => ROUNDS_RESOLVED.fetch_add(1, Ordering::Relaxed),
-            "match_finished" => MATCHES_FINISHED.fetch_add(1, Ordering::Relaxed),
-            _ => 0,
-        };
-    }
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
 }
 
-pub fn observe_index_search(secs: f64) {
-    if let Ok(mut h) = INDEX_SEARCH.lock() {
-        h.observe(secs);
-    }
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StarsLabels {
+    stars: u8,
 }
 
-/// The process-wide metrics above, and the open event streams of this instance.
-pub fn render_process(open_streams: usize) -> String {
-    let mut out = String::with_capacity(2048);
-    for (name, help, v) in [
-        (
-            "wordbocce_rounds_resolved_total",
-            "Rounds resolved (by the host, the last move or the deadline).",
-            ROUNDS_RESOLVED.load(Ordering::Relaxed),
-        ),
-        (
-            "wordbocce_matches_finished_total",
-            "Matches played to the end.",
-            MATCHES_FINISHED.load(Ordering::Relaxed),
-        ),
-    ] {
-        let _ = writeln!(
-            out,
-            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
-        );
-    }
-    let _ = writeln!(
-        out,
-        "# HELP wordbocce_event_streams Open event streams (SSE) on this instance.\n# TYPE wordbocce_event_streams gauge\nwordbocce_event_streams {open_streams}"
-    );
-    let _ = writeln!(
-        out,
-        "# HELP wordbocce_index_search_seconds HNSW search latency (nearest word, analogy, visualise).\n# TYPE wordbocce_index_search_seconds histogram"
-    );
-    if let Ok(h) = INDEX_SEARCH.lock() {
-        h.render(&mut out, "wordbocce_index_search_seconds", "");
-    }
-    out
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(LATENCY_BUCKETS)
+}
+
+/// The counters, read at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub matches_created: u64,
+    pub players_joined: u64,
+    pub rounds_dealt: u64,
+    pub moves_scored: u64,
+    pub moves_rejected: u64,
+    pub puzzle_solves_by_stars: [u64; 4],
+    pub rate_limited: u64,
 }
 
 /// Every metric the service exports.
-#[derive(Default)]
 pub struct Metrics {
-    /// (method, route template, status) → count.
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    /// (method, route template) → latency.
-    durations: Mutex<BTreeMap<(String, String), Histogram>>,
-    pub matches_created: AtomicU64,
-    pub players_joined: AtomicU64,
-    pub rounds_dealt: AtomicU64,
-    pub moves_scored: AtomicU64,
-    pub moves_rejected: AtomicU64,
-    pub rate_limited: AtomicU64,
-    /// Puzzle solves scored, by stars earned (0–3).
-    pub puzzle_solves: [AtomicU64; 4],
-    scoring: Mutex<Histogram>,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    durations: HistogramFamily<RouteLabels>,
+    pub matches_created: Counter,
+    pub players_joined: Counter,
+    pub rounds_dealt: Counter,
+    moves: Family<OutcomeLabels, Counter>,
+    rate_limited: Counter,
+    puzzle_solves: Family<StarsLabels, Counter>,
+    scoring: Histogram,
+    rounds_resolved: Counter,
+    matches_finished: Counter,
+    active_matches: Gauge,
+    event_streams: Gauge,
+    uptime: Gauge,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
 }
 
 impl Metrics {
+    /// A registry for one service: `model` labels the build info, `index_search` is the
+    /// index's own latency histogram.
+    pub fn new(model: &str, index_search: Histogram) -> Metrics {
+        let mut r = Registry::default();
+        let m = Metrics {
+            registry: Registry::default(),
+            requests: Family::default(),
+            durations: Family::new_with_constructor(latency_histogram),
+            matches_created: Counter::default(),
+            players_joined: Counter::default(),
+            rounds_dealt: Counter::default(),
+            moves: Family::default(),
+            rate_limited: Counter::default(),
+            puzzle_solves: Family::default(),
+            scoring: latency_histogram(),
+            rounds_resolved: Counter::default(),
+            matches_finished: Counter::default(),
+            active_matches: Gauge::default(),
+            event_streams: Gauge::default(),
+            uptime: Gauge::default(),
+        };
+        r.register(
+            "http_requests",
+            "HTTP requests by method, route template and status",
+            m.requests.clone(),
+        );
+        r.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            m.durations.clone(),
+        );
+        r.register(
+            "wordbocce_matches_created",
+            "Matches created",
+            m.matches_created.clone(),
+        );
+        r.register(
+            "wordbocce_players_joined",
+            "Players who joined a match",
+            m.players_joined.clone(),
+        );
+        r.register(
+            "wordbocce_rounds_dealt",
+            "Rounds dealt",
+            m.rounds_dealt.clone(),
+        );
+        r.register(
+            "wordbocce_moves",
+            "Moves submitted, by outcome",
+            m.moves.clone(),
+        );
+        for outcome in ["scored", "rejected"] {
+            let _ = m.moves.get_or_create(&OutcomeLabels { outcome });
+        }
+        r.register(
+            "wordbocce_puzzle_solves",
+            "Puzzle solves scored, by stars earned",
+            m.puzzle_solves.clone(),
+        );
+        for stars in 0..=3 {
+            let _ = m.puzzle_solves.get_or_create(&StarsLabels { stars });
+        }
+        r.register(
+            "wordbocce_rate_limited",
+            "Requests refused by a rate limit",
+            m.rate_limited.clone(),
+        );
+        r.register(
+            "wordbocce_active_matches",
+            "Matches held by the store",
+            m.active_matches.clone(),
+        );
+        r.register(
+            "wordbocce_move_scoring_seconds",
+            "Time to score a move (exact rank, nearest word)",
+            m.scoring.clone(),
+        );
+        r.register(
+            "wordbocce_rounds_resolved",
+            "Rounds resolved (by the host, the last move or the deadline)",
+            m.rounds_resolved.clone(),
+        );
+        r.register(
+            "wordbocce_matches_finished",
+            "Matches played to the end",
+            m.matches_finished.clone(),
+        );
+        r.register(
+            "wordbocce_event_streams",
+            "Open event streams (SSE) on this instance",
+            m.event_streams.clone(),
+        );
+        r.register(
+            "wordbocce_index_search_seconds",
+            "HNSW search latency (nearest word, analogy, visualise)",
+            index_search,
+        );
+        r.register(
+            "wordbocce_uptime_seconds",
+            "Seconds since the service started",
+            m.uptime.clone(),
+        );
+        r.register(
+            "wordbocce_build",
+            "Build and model",
+            Info::new(vec![
+                ("version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+                ("model".to_string(), model.to_string()),
+            ]),
+        );
+        r.register_collector(Box::new(ProcessCollector));
+        Metrics { registry: r, ..m }
+    }
+
     pub fn record_request(&self, method: &str, route: &str, status: u16, secs: f64) {
         if status == 429 {
-            self.rate_limited.fetch_add(1, Ordering::Relaxed);
+            self.rate_limited.inc();
         }
-        if let Ok(mut m) = self.requests.lock() {
-            *m.entry((method.to_string(), route.to_string(), status))
-                .or_default() += 1;
-        }
-        if let Ok(mut m) = self.durations.lock() {
-            m.entry((method.to_string(), route.to_string()))
-                .or_default()
-                .observe(secs);
-        }
+        let route_labels = RouteLabels {
+            method: method.to_string(),
+            route: route.to_string(),
+        };
+        self.requests
+            .get_or_create(&RequestLabels {
+                method: route_labels.method.clone(),
+                route: route_labels.route.clone(),
+                status,
+            })
+            .inc();
+        self.durations.get_or_create(&route_labels).observe(secs);
     }
 
     /// How long scoring a move took (rank, nearest, contributions).
     pub fn observe_scoring(&self, secs: f64) {
-        if let Ok(mut h) = self.scoring.lock() {
-            h.observe(secs);
+        self.scoring.observe(secs);
+    }
+
+    pub fn move_scored(&self) {
+        self.moves
+            .get_or_create(&OutcomeLabels { outcome: "scored" })
+            .inc();
+    }
+
+    pub fn move_rejected(&self) {
+        self.moves
+            .get_or_create(&OutcomeLabels {
+                outcome: "rejected",
+            })
+            .inc();
+    }
+
+    pub fn puzzle_solved(&self, stars: u8) {
+        self.puzzle_solves
+            .get_or_create(&StarsLabels {
+                stars: stars.min(3),
+            })
+            .inc();
+    }
+
+    /// Count the events a store has just committed.
+    pub fn count_committed<'a>(&self, events: impl IntoIterator<Item = &'a str>) {
+        for e in events {
+            match e {
+                "round_resolved" => self.rounds_resolved.inc(),
+                "match_finished" => self.matches_finished.inc(),
+                _ => 0,
+            };
         }
     }
 
-    /// The exposition text. `active_matches` and the build labels come from the caller.
-    pub fn render(&self, active_matches: usize, model: &str, uptime_secs: u64) -> String {
+    /// The counters as numbers (the admin's stats).
+    pub fn counts(&self) -> Counts {
+        let moves = |outcome| self.moves.get_or_create(&OutcomeLabels { outcome }).get();
+        let mut solves = [0; 4];
+        for (stars, n) in solves.iter_mut().enumerate() {
+            *n = self
+                .puzzle_solves
+                .get_or_create(&StarsLabels { stars: stars as u8 })
+                .get();
+        }
+        Counts {
+            matches_created: self.matches_created.get(),
+            players_joined: self.players_joined.get(),
+            rounds_dealt: self.rounds_dealt.get(),
+            moves_scored: moves("scored"),
+            moves_rejected: moves("rejected"),
+            puzzle_solves_by_stars: solves,
+            rate_limited: self.rate_limited.get(),
+        }
+    }
+
+    /// The exposition text; the gauges read at scrape time come from the caller.
+    pub fn render(&self, active_matches: usize, open_streams: usize, uptime_secs: u64) -> String {
+        self.active_matches.set(active_matches as i64);
+        self.event_streams.set(open_streams as i64);
+        self.uptime.set(uptime_secs as i64);
         let mut out = String::with_capacity(8192);
-        let counter = |out: &mut String, name: &str, help: &str, v: u64| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
-            );
-        };
-        let _ = writeln!(
-            out,
-            "# HELP http_requests_total HTTP requests by method, route template and status."
-        );
-        let _ = writeln!(out, "# TYPE http_requests_total counter");
-        if let Ok(m) = self.requests.lock() {
-            for ((method, route, status), n) in m.iter() {
-                let _ = writeln!(
-                    out,
-                    "http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
-                );
-            }
+        if let Err(e) =
+            prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry)
+        {
+            tracing::error!(error = %e, "cannot encode the metrics");
         }
-        let _ = writeln!(
-            out,
-            "# HELP http_request_duration_seconds HTTP request latency."
-        );
-        let _ = writeln!(out, "# TYPE http_request_duration_seconds histogram");
-        if let Ok(m) = self.durations.lock() {
-            for ((method, route), h) in m.iter() {
-                h.render(
-                    &mut out,
-                    "http_request_duration_seconds",
-                    &format!("method=\"{method}\",route=\"{route}\""),
-                );
-            }
-        }
-        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        counter(
-            &mut out,
-            "wordbocce_matches_created_total",
-            "Matches created.",
-            load(&self.matches_created),
-        );
-        counter(
-            &mut out,
-            "wordbocce_players_joined_total",
-            "Players who joined a match.",
-            load(&self.players_joined),
-        );
-        counter(
-            &mut out,
-            "wordbocce_rounds_dealt_total",
-            "Rounds dealt.",
-            load(&self.rounds_dealt),
-        );
-        let _ = writeln!(
-            out,
-            "# HELP wordbocce_moves_total Moves submitted, by outcome."
-        );
-        let _ = writeln!(out, "# TYPE wordbocce_moves_total counter");
-        let _ = writeln!(
-            out,
-            "wordbocce_moves_total{{outcome=\"scored\"}} {}",
-            load(&self.moves_scored)
-        );
-        let _ = writeln!(
-            out,
-            "wordbocce_moves_total{{outcome=\"rejected\"}} {}",
-            load(&self.moves_rejected)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP wordbocce_puzzle_solves_total Puzzle solves scored, by stars earned.\n# TYPE wordbocce_puzzle_solves_total counter"
-        );
-        for (stars, n) in self.puzzle_solves.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "wordbocce_puzzle_solves_total{{stars=\"{stars}\"}} {}",
-                load(n)
-            );
-        }
-        counter(
-            &mut out,
-            "wordbocce_rate_limited_total",
-            "Requests refused by a rate limit.",
-            load(&self.rate_limited),
-        );
-        let _ = writeln!(
-            out,
-            "# HELP wordbocce_active_matches Matches held by the store."
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE wordbocce_active_matches gauge\nwordbocce_active_matches {active_matches}"
-        );
-        let _ = writeln!(out, "# HELP wordbocce_move_scoring_seconds Time to score a move (exact rank, nearest word).");
-        let _ = writeln!(out, "# TYPE wordbocce_move_scoring_seconds histogram");
-        if let Ok(h) = self.scoring.lock() {
-            h.render(&mut out, "wordbocce_move_scoring_seconds", "");
-        }
-        let _ = writeln!(
-            out,
-            "# HELP wordbocce_uptime_seconds Seconds since the service started."
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE wordbocce_uptime_seconds gauge\nwordbocce_uptime_seconds {uptime_secs}"
-        );
-        let _ = writeln!(out, "# HELP wordbocce_build_info Build and model.");
-        let _ = writeln!(out, "# TYPE wordbocce_build_info gauge");
-        let _ = writeln!(
-            out,
-            "wordbocce_build_info{{version=\"{}\",model=\"{model}\"}} 1",
-            env!("CARGO_PKG_VERSION")
-        );
         out
     }
 }
 
-/// Count and time every request by its route template (`/match/{id}`, never the id).
-pub async fn track(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody + 'static>, Error> {
-    let start = Instant::now();
-    let method = req.method().to_string();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_string());
-    let metrics = req
-        .app_data::<web::Data<crate::routes::AppState>>()
-        .map(|s| s.clone().into_inner());
-    let res = next.call(req).await;
-    if let Some(state) = metrics {
-        // An error from a middleware (the request deadline's 408) is counted as the answer
-        // it becomes.
-        let status = match &res {
-            Ok(r) => r.status(),
-            Err(e) => e.as_response_error().status_code(),
+/// `process_*` metrics of this process, read from `/proc/self` at each scrape (Linux; nothing
+/// elsewhere).
+#[derive(Debug)]
+struct ProcessCollector;
+
+/// What `/proc/self` says about this process.
+#[derive(Debug, Default, PartialEq)]
+pub struct ProcessStats {
+    pub resident_bytes: u64,
+    pub virtual_bytes: u64,
+    pub cpu_seconds: f64,
+    pub open_fds: u64,
+    pub threads: u64,
+}
+
+/// Read this process's figures (`None` where `/proc` is not there).
+pub fn process_stats() -> Option<ProcessStats> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let mut s = parse_stat(&stat)?;
+    s.open_fds = std::fs::read_dir("/proc/self/fd").ok()?.count() as u64;
+    Some(s)
+}
+
+/// Fields of `/proc/self/stat` after the command name (which may hold spaces and parentheses).
+fn parse_stat(stat: &str) -> Option<ProcessStats> {
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // Counting from `state` (field 3 of proc(5)) at index 0.
+    let num = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok());
+    // The kernel's clock ticks per second are 100 on every Linux this runs on.
+    const TICKS: f64 = 100.0;
+    const PAGE: u64 = 4096;
+    Some(ProcessStats {
+        cpu_seconds: (num(11)? + num(12)?) as f64 / TICKS,
+        threads: num(17)?,
+        virtual_bytes: num(20)?,
+        resident_bytes: num(21)? * PAGE,
+        open_fds: 0,
+    })
+}
+
+impl Collector for ProcessCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Some(s) = process_stats() else {
+            return Ok(());
         };
-        state.metrics.record_request(
-            &method,
-            &route,
-            status.as_u16(),
-            start.elapsed().as_secs_f64(),
-        );
+        let cpu = ConstCounter::new(s.cpu_seconds);
+        cpu.encode(encoder.encode_descriptor(
+            "process_cpu_seconds",
+            "Total user and system CPU time spent in seconds.",
+            None,
+            cpu.metric_type(),
+        )?)?;
+        for (name, help, v) in [
+            (
+                "process_resident_memory_bytes",
+                "Resident memory size in bytes.",
+                s.resident_bytes,
+            ),
+            (
+                "process_virtual_memory_bytes",
+                "Virtual memory size in bytes.",
+                s.virtual_bytes,
+            ),
+            (
+                "process_open_fds",
+                "Number of open file descriptors.",
+                s.open_fds,
+            ),
+            ("process_threads", "Number of OS threads.", s.threads),
+        ] {
+            let g = ConstGauge::new(v as i64);
+            g.encode(encoder.encode_descriptor(name, help, None, g.metric_type())?)?;
+        }
+        Ok(())
     }
-    res
 }
 
 #[cfg(test)]
@@ -315,21 +379,69 @@ mod tests {
 
     #[test]
     fn renders_counters_and_histograms() {
-        let m = Metrics::default();
+        let index = latency_histogram();
+        index.observe(0.0003);
+        let m = Metrics::new("glove", index);
         m.record_request("GET", "/match/{id}", 200, 0.002);
         m.record_request("GET", "/match/{id}", 200, 0.2);
         m.record_request("POST", "/match", 429, 0.0001);
-        let text = m.render(3, "glove", 10);
-        assert!(text.contains(
-            "http_requests_total{method=\"GET\",route=\"/match/{id}\",status=\"200\"} 2"
-        ));
-        assert!(text.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/match/{id}\",le=\"0.0025\"} 1"));
+        m.count_committed(["round_resolved", "move_submitted", "round_resolved"]);
+        let text = m.render(3, 2, 10);
+        assert!(
+            text.contains(
+                "http_requests_total{method=\"GET\",route=\"/match/{id}\",status=\"200\"} 2"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("http_request_duration_seconds_bucket{le=\"0.0025\",method=\"GET\",route=\"/match/{id}\"} 1")
+            || text.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/match/{id}\",le=\"0.0025\"} 1"), "{text}");
         assert!(text.contains(
             "http_request_duration_seconds_count{method=\"GET\",route=\"/match/{id}\"} 2"
         ));
         assert!(text.contains("wordbocce_rate_limited_total 1"));
         assert!(text.contains("wordbocce_puzzle_solves_total{stars=\"3\"} 0"));
-        assert!(text.contains("wordbocce_active_matches 3"));
+        assert!(text.contains("wordbocce_moves_total{outcome=\"rejected\"} 0"));
+        assert!(text.contains("\nwordbocce_active_matches 3\n"));
+        assert!(text.contains("\nwordbocce_event_streams 2\n"));
+        assert!(text.contains("\nwordbocce_rounds_resolved_total 2\n"));
+        assert!(
+            text.contains("\nwordbocce_index_search_seconds_count 1\n"),
+            "{text}"
+        );
         assert!(text.contains("model=\"glove\""));
+        assert!(text.contains("# TYPE wordbocce_build_info gauge"));
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        let m = Metrics::new("a\"b", latency_histogram());
+        m.record_request("GET", "/x\"y\\z\nw", 404, 0.001);
+        let text = m.render(0, 0, 0);
+        assert!(text.contains(r#"route="/x\"y\\z\nw""#), "{text}");
+        assert!(text.contains(r#"model="a\"b""#), "{text}");
+    }
+
+    #[test]
+    fn process_metrics_come_from_proc() {
+        let text = Metrics::new("m", latency_histogram()).render(0, 0, 0);
+        for name in [
+            "process_resident_memory_bytes",
+            "process_open_fds",
+            "process_cpu_seconds_total",
+        ] {
+            assert!(text.contains(&format!("\n{name} ")), "{name}: {text}");
+        }
+        let s = process_stats().expect("/proc on Linux");
+        assert!(s.resident_bytes > 1 << 20 && s.open_fds >= 3, "{s:?}");
+    }
+
+    #[test]
+    fn stat_lines_with_spaces_in_the_name_parse() {
+        let line = "42 (word bocce) S 1 42 42 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 7 0 1000 123456789 2048 18446744073709551615";
+        let s = parse_stat(line).unwrap();
+        assert_eq!(
+            (s.cpu_seconds, s.threads, s.virtual_bytes, s.resident_bytes),
+            (3.0, 7, 123_456_789, 2048 * 4096)
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! Scoring a move, as `../shared/API.md` ("Scoring a move") defines it.
+//! Scoring a move, as `docs/api.md` ("Scoring a move") defines it.
 //!
 //! `ball = normalise(start ± card ± card)`; `similarity = cos(ball, target)`; `rank` = 1 + the
 //! words (outside the move's words and the target) closer to the ball than the target, exact
@@ -10,6 +10,11 @@ use crate::embeddings::{Embeddings, WordId};
 use crate::index::ExactIndex;
 use crate::simd::exact_dot;
 use serde::Serialize;
+
+/// The words of a move cancel out: the ball has no direction, so the move has no score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the words of this move cancel out: pick other signs or cards")]
+pub struct CancelsOut;
 
 /// One word of a move with its sign (+1 or -1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,14 +3,16 @@
 
 use crate::config::Settings;
 use crate::engine::Engine;
+use crate::metrics::Metrics;
+use crate::play::matches::{Matches, Seeds};
 use crate::routes::{self, AppState};
+use crate::store::idempotency::{IdempotencyStore, MemoryIdempotency, RedisIdempotency};
 use crate::store::memory::{MemoryStore, Restored};
 use crate::store::redis::RedisMatchStore;
 use crate::store::MatchStore;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -76,37 +78,63 @@ impl Application {
                 tracing::error!(store = %migrating.label(), error = %e, "progress store not ready: puzzle progress answers 503 until it is");
             }
         });
+        let clock = crate::clock::system();
+        let metrics = Arc::new(Metrics::new(
+            engine.emb.name(),
+            engine.hnsw.search_seconds(),
+        ));
         // Redis when REDIS_URL is set (shared by every instance), else in memory with a snapshot.
-        let (store, memory, restored, shared): (Arc<dyn MatchStore>, _, _, _) =
-            match &settings.store.redis_url {
-                Some(_) => {
-                    let redis = Arc::new(RedisMatchStore::new(&settings.store)?);
-                    redis.start_listener();
-                    let conn = redis.conn();
-                    (
-                        redis as Arc<dyn MatchStore>,
-                        None,
-                        Restored::NoSnapshot,
-                        Some(conn),
-                    )
-                }
-                None => {
-                    let (m, restored) = MemoryStore::restore(settings.snapshot_path.clone());
-                    let m = Arc::new(m.with_replay(settings.store.events_replay));
-                    (m.clone() as Arc<dyn MatchStore>, Some(m), restored, None)
-                }
-            };
+        let (store, memory, restored, idempotency): (
+            Arc<dyn MatchStore>,
+            _,
+            _,
+            Arc<dyn IdempotencyStore>,
+        ) = match &settings.store.redis_url {
+            Some(_) => {
+                let redis = Arc::new(RedisMatchStore::new(
+                    &settings.store,
+                    clock.clone(),
+                    metrics.clone(),
+                )?);
+                redis.start_listener();
+                let records = Arc::new(RedisIdempotency::new(redis.conn()));
+                (
+                    redis as Arc<dyn MatchStore>,
+                    None,
+                    Restored::NoSnapshot,
+                    records,
+                )
+            }
+            None => {
+                let (m, restored) = MemoryStore::restore(settings.snapshot_path.clone());
+                let m = Arc::new(
+                    m.with_replay(settings.store.events_replay)
+                        .with_metrics(metrics.clone()),
+                );
+                let records = Arc::new(MemoryIdempotency::default());
+                (m.clone() as Arc<dyn MatchStore>, Some(m), restored, records)
+            }
+        };
         let listener = TcpListener::bind((settings.bind.as_str(), settings.port))
             .map_err(|e| anyhow::anyhow!("cannot bind {}:{}: {e}", settings.bind, settings.port))?;
         let port = listener.local_addr()?.port();
+        let matches = Matches {
+            engine: engine.clone(),
+            store: store.clone(),
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+            defaults: settings.match_defaults,
+            seeds: Seeds::new(settings.rng_seed),
+        };
         let state = web::Data::new(AppState {
             engine,
             store,
+            matches,
             settings: settings.clone(),
             started: Instant::now(),
-            match_counter: AtomicU64::new(0),
-            metrics: Default::default(),
-            idempotency: routes::idempotency::Idempotency::new(shared),
+            clock,
+            metrics,
+            idempotency,
             shutdown: Default::default(),
             streams: routes::events::Streams::new(settings.store.sse_max_clients),
             puzzles,
@@ -147,7 +175,7 @@ impl Application {
                     crate::telemetry::echo_request_id,
                 ))
                 .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RootSpan>::new())
-                .wrap(actix_web::middleware::from_fn(crate::metrics::track))
+                .wrap(actix_web::middleware::from_fn(routes::meta::track))
                 .wrap(actix_web::middleware::Condition::new(
                     sentry.dsn.is_some(),
                     crate::telemetry::sentry_middleware(&sentry),

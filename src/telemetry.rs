@@ -3,7 +3,7 @@
 //! when `SENTRY_DSN` is set.
 //!
 //! What reaches Sentry: panics (the panic integration), and every `error!` event (the tracing
-//! layer) — which is how 500s reach it, since [`crate::error::ApiError::internal`] logs one.
+//! layer) — which is how 500s reach it, since [`crate::routes::problem::ApiError::internal`] logs one.
 //! Inside a request, the actix middleware gives the event that request's context (method,
 //! route, URL, headers without `Authorization`/cookies, the request id as a tag). A 503 (a
 //! dependency down) is logged as a warning and becomes a breadcrumb, not an event: an outage
@@ -58,7 +58,7 @@ where
 /// Start reporting to Sentry when a DSN is configured. Keep the guard for the life of the
 /// process: dropping it flushes what is queued.
 pub fn init_sentry(s: &crate::config::SentrySettings) -> Option<sentry::ClientInitGuard> {
-    let dsn = s.dsn.as_deref()?;
+    let dsn = s.dsn.as_ref()?.expose();
     let guard = sentry::init(
         sentry::ClientOptions::new()
             .dsn(dsn)
@@ -135,7 +135,7 @@ impl RootSpanBuilder for RootSpan {
     /// level its cause deserves (tracing-actix-web's own line, off by its feature, logged every
     /// 5xx as an error, so each 503 of an outage became a Sentry report and each 500 two):
     /// a 4xx or a 503 is a warning (a breadcrumb); a 500 was logged as an error where it arose
-    /// ([`crate::error::ApiError::internal`]), and any other 5xx is an error here.
+    /// ([`crate::routes::problem::ApiError::internal`]), and any other 5xx is an error here.
     fn on_request_end<B: MessageBody>(
         span: tracing::Span,
         outcome: &Result<ServiceResponse<B>, Error>,
@@ -149,7 +149,10 @@ impl RootSpanBuilder for RootSpan {
             let prefix = "request failed";
             if status.is_client_error() || status == StatusCode::SERVICE_UNAVAILABLE {
                 tracing::warn!("{prefix}: {error}");
-            } else if error.as_error::<crate::error::ApiError>().is_none() {
+            } else if error
+                .as_error::<crate::routes::problem::ApiError>()
+                .is_none()
+            {
                 tracing::error!("{prefix}: {error:?}");
             }
         }

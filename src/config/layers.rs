@@ -51,9 +51,10 @@ pub fn parse_config(source: &str, text: &str) -> anyhow::Result<HashMap<String, 
         if !is_key(key) {
             bail!("{source} line {}: {key:?} is not a setting name", n + 1);
         }
-        if key == "CONFIG_FILE" {
+        if super::ENVIRONMENT_ONLY.contains(&key) {
+            // Read before (or apart from) the file: set there, it would be silently ignored.
             bail!(
-                "{source} line {}: CONFIG_FILE can only be set in the environment",
+                "{source} line {}: {key} can only be set in the environment",
                 n + 1
             );
         }

@@ -3,5 +3,6 @@ pub mod deck;
 pub mod format;
 pub mod import;
 pub mod store;
+pub mod vocab;
 
 pub use store::{Embeddings, WordId};

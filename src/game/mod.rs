@@ -1,3 +1,20 @@
-//! The game's rules: pure, no I/O, no actix.
+//! The game's rules: a match's state and transitions, what makes a move legal and how it is
+//! scored, dealing, standings, and the projections of a match that responses and live events
+//! share. Pure: no I/O, no web framework, so a handler, a computer opponent, a practice court
+//! and a test all play by the same functions. Why something is refused is a [`GameError`].
+
 pub mod deal;
-pub mod matches;
+pub mod error;
+pub mod rules;
+pub mod settings;
+pub mod standings;
+pub mod state;
+pub mod views;
+
+pub use error::{GameError, JokerRule, NameRule};
+pub use rules::{JOKER, JOKER_MAX_COSINE};
+pub use settings::{MatchSettings, SettingsInput};
+pub use state::{
+    ContributionView, Match, MatchStatus, MoveInput, MoveResult, ParMove, Player, Round,
+    RoundStatus, SubmittedMove,
+};

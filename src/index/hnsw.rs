@@ -12,6 +12,7 @@ use super::{Hit, IndexParams, NearestIndex, Skip};
 use crate::embeddings::{Embeddings, WordId};
 use crate::simd::{dot, exact_dot, prefetch};
 use anyhow::{bail, Context};
+use prometheus_client::metrics::histogram::Histogram;
 use std::cell::RefCell;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -456,6 +457,8 @@ pub struct HnswIndex {
     /// int8 rows the traversal scores with; the final candidates are rescored exactly.
     rows: RowTable,
     pub params: IndexParams,
+    /// Latency of the searches that answer players; whoever exports metrics registers it.
+    search_seconds: Histogram,
 }
 
 /// How an index came to be: from the cache, or built (and why).
@@ -476,10 +479,16 @@ impl HnswIndex {
             graph,
             rows,
             params,
+            search_seconds: Histogram::new(crate::metrics::LATENCY_BUCKETS),
         }
     }
 
     /// The cache file for a model and parameters.
+    /// The latency histogram of [`NearestIndex::search`] (a handle: clones share it).
+    pub fn search_seconds(&self) -> Histogram {
+        self.search_seconds.clone()
+    }
+
     pub fn cache_path(dir: &Path, emb: &Embeddings, params: &IndexParams) -> PathBuf {
         let stem = emb
             .path()
@@ -611,7 +620,7 @@ impl NearestIndex for HnswIndex {
     fn search(&self, query: &[f32], k: usize, skip: &dyn Skip, seeds: &[WordId]) -> Vec<Hit> {
         let t = std::time::Instant::now();
         let hits = self.search_ef(query, k, self.params.ef_search, skip, seeds);
-        crate::metrics::observe_index_search(t.elapsed().as_secs_f64());
+        self.search_seconds.observe(t.elapsed().as_secs_f64());
         hits
     }
 }

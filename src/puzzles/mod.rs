@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Where the catalogue lives by default (relative to the working directory).
-pub const DEFAULT_DIR: &str = "puzzles";
+pub const DEFAULT_DIR: &str = crate::config::DEFAULT_PUZZLES_DIR;
 /// Cards with a cosine above this to the target are removed from `allowed_cards` as served.
 pub const MAX_CARD_COSINE: f32 = 0.85;
 /// Cards a puzzle must keep once its near-synonyms of the target are removed.
@@ -52,14 +52,6 @@ pub const TOP_MOVES: usize = 20;
 pub const STAR_FRACTIONS: [f32; 3] = [0.50, 0.75, 0.90];
 /// Fraction of the way from the start similarity to the optimum needed to pass (= 1 star).
 pub const WIN_FRACTION: f32 = 0.50;
-
-/// The catalogue directory: `PUZZLES_DIR` if set, else [`DEFAULT_DIR`].
-pub fn dir_from_env() -> PathBuf {
-    std::env::var_os("PUZZLES_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_DIR))
-}
 
 /// The thresholds derived from the start similarity `s` and the optimum `o`:
 /// stars at `s + f·(o − s)` for `f` in [`STAR_FRACTIONS`], win at [`WIN_FRACTION`].

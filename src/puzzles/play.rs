@@ -9,13 +9,40 @@
 //! that are scored each time.
 
 use super::{CardRejection, CardSlot, Catalogue, LoadedPuzzle};
+use crate::embeddings::vocab::{self, UnknownWord};
 use crate::embeddings::WordId;
 use crate::engine::Engine;
-use crate::error::{ApiError, Code};
-use crate::game::matches::{not_in_vocabulary, quoted};
-use crate::scoring::{move_terms, score_move, MoveScore};
+use crate::scoring::{move_terms, score_move, CancelsOut, MoveScore};
+use crate::text::quoted;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+
+/// Why a solve is refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PuzzleError {
+    #[error("no puzzle '{}'", quoted(.0))]
+    UnknownPuzzle(String),
+    #[error("the puzzle catalogue is empty")]
+    EmptyCatalogue,
+    /// A card outside the puzzle's cards; `cards` lists them.
+    #[error("'{}' is not one of this puzzle's cards: {}{}", quoted(word), cards.join(", "), if *wildcard { WILDCARD_NOTE } else { "" })]
+    NotAnAllowedCard {
+        word: String,
+        field: &'static str,
+        cards: Vec<String>,
+        wildcard: bool,
+    },
+    #[error("only one of the two cards may be a free (wildcard) word: the other must be one of the puzzle's cards")]
+    OneWildcardOnly,
+    #[error("the public and the private card must differ")]
+    SameCards,
+    #[error(transparent)]
+    UnknownWord(#[from] UnknownWord),
+    #[error(transparent)]
+    CancelsOut(#[from] CancelsOut),
+}
+
+const WILDCARD_NOTE: &str = " (one card may be any common word other than the start, the target or a near-synonym of it, but the other must be listed)";
 
 /// Moves memoised per puzzle, at most.
 pub const MEMO_CAP: usize = 4096;
@@ -51,16 +78,16 @@ impl Puzzles {
         &self.catalogue
     }
 
-    /// The puzzle, or 404 `unknown_puzzle`.
-    pub fn get(&self, id: &str) -> Result<&LoadedPuzzle, ApiError> {
-        self.catalogue.get(id).ok_or_else(|| {
-            ApiError::new(Code::UnknownPuzzle, format!("no puzzle '{}'", quoted(id)))
-        })
+    /// The puzzle, or [`PuzzleError::UnknownPuzzle`].
+    pub fn get(&self, id: &str) -> Result<&LoadedPuzzle, PuzzleError> {
+        self.catalogue
+            .get(id)
+            .ok_or_else(|| PuzzleError::UnknownPuzzle(id.to_string()))
     }
 
-    /// Turn the words of a solve into a legal move of `p`: 422 `not_an_allowed_card` (naming
-    /// the field) for a card outside the puzzle's cards, `word_not_in_vocabulary` for an
-    /// unknown word in a wildcard puzzle, `invalid_move` for the same card twice.
+    /// Turn the words of a solve into a legal move of `p`: a card outside the puzzle's cards
+    /// (naming the field), an unknown word in a wildcard puzzle, or the same card twice are
+    /// refused.
     pub fn check(
         &self,
         engine: &Engine,
@@ -69,12 +96,12 @@ impl Puzzles {
         public_sign: i8,
         private: &str,
         private_sign: i8,
-    ) -> Result<PuzzleMoveInput, ApiError> {
-        let word = |raw: &str, field: &str| -> Result<WordId, ApiError> {
+    ) -> Result<PuzzleMoveInput, PuzzleError> {
+        let word = |raw: &str, field: &'static str| -> Result<WordId, PuzzleError> {
             engine.emb.lookup(raw).ok_or_else(|| {
                 let w = raw.trim().to_lowercase();
                 if p.has_wildcard {
-                    not_in_vocabulary(engine, &w, field)
+                    vocab::unknown(&engine.emb, &engine.deck, &w, field).into()
                 } else {
                     not_allowed(p, &w, field)
                 }
@@ -89,22 +116,14 @@ impl Puzzles {
                 private: b,
                 private_sign,
             }),
-            Err(CardRejection::SameCards) => Err(ApiError::new(
-                Code::InvalidMove,
-                "the public and the private card must differ",
-            )
-            .field("private_token")),
+            Err(CardRejection::SameCards) => Err(PuzzleError::SameCards),
             Err(CardRejection::NotAllowed(CardSlot::Public)) => {
                 Err(not_allowed(p, engine.emb.word(a), "public_token"))
             }
             Err(CardRejection::NotAllowed(CardSlot::Private)) => {
                 Err(not_allowed(p, engine.emb.word(b), "private_token"))
             }
-            Err(CardRejection::OneWildcardOnly) => Err(ApiError::new(
-                Code::NotAnAllowedCard,
-                "only one of the two cards may be a free (wildcard) word: the other must be one of the puzzle's cards",
-            )
-            .field("private_token")),
+            Err(CardRejection::OneWildcardOnly) => Err(PuzzleError::OneWildcardOnly),
         }
     }
 
@@ -114,7 +133,7 @@ impl Puzzles {
         engine: &Engine,
         p: &LoadedPuzzle,
         mv: PuzzleMoveInput,
-    ) -> Result<Arc<MoveScore>, ApiError> {
+    ) -> Result<Arc<MoveScore>, PuzzleError> {
         let memo = self.memos.get(&p.id);
         if let Some(hit) = memo
             .and_then(|m| m.read().ok())
@@ -129,12 +148,7 @@ impl Puzzles {
         );
         let score = score_move(&engine.emb, &engine.exact, &terms, p.target)
             .map(Arc::new)
-            .ok_or_else(|| {
-                ApiError::new(
-                    Code::InvalidMove,
-                    "the words of this move cancel out: pick other signs or cards",
-                )
-            })?;
+            .ok_or(CancelsOut)?;
         if let Some(mut m) = memo.and_then(|m| m.write().ok()) {
             if m.len() < MEMO_CAP {
                 m.insert(mv, score.clone());
@@ -144,21 +158,13 @@ impl Puzzles {
     }
 }
 
-fn not_allowed(p: &LoadedPuzzle, w: &str, field: &str) -> ApiError {
-    let extra = if p.has_wildcard {
-        " (one card may be any common word other than the start, the target or a near-synonym of it, but the other must be listed)"
-    } else {
-        ""
-    };
-    ApiError::new(
-        Code::NotAnAllowedCard,
-        format!(
-            "'{}' is not one of this puzzle's cards: {}{extra}",
-            quoted(w),
-            p.allowed_cards.join(", ")
-        ),
-    )
-    .field(field)
+fn not_allowed(p: &LoadedPuzzle, w: &str, field: &'static str) -> PuzzleError {
+    PuzzleError::NotAnAllowedCard {
+        word: w.to_string(),
+        field,
+        cards: p.allowed_cards.clone(),
+        wildcard: p.has_wildcard,
+    }
 }
 
 /// How far a similarity went from the start word's towards the optimum: 0 at the start

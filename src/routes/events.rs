@@ -11,8 +11,8 @@
 //! (then 503 `too_many_streams` with `Retry-After`).
 
 use super::State;
-use crate::error::{ApiError, Code};
-use crate::game::matches::{MatchStatus, RoundStatus};
+use crate::game::{MatchStatus, RoundStatus};
+use crate::routes::problem::{ApiError, Code};
 use crate::shutdown::{Phase, Shutdown};
 use crate::store::events::Event;
 use actix_web::body::{BodySize, MessageBody};
@@ -105,8 +105,8 @@ impl MessageBody for SseBody {
     responses(
         (status = 200, description = "text/event-stream: events player_joined, round_started, move_submitted, round_resolved, match_finished (each with an id), keep-alive comments, and a final shutdown event", content_type = "text/event-stream"),
         (status = 204, description = "the match is finished and the client has every event"),
-        (status = 400, body = crate::error::ProblemDoc), (status = 404, body = crate::error::ProblemDoc),
-        (status = 503, body = crate::error::ProblemDoc)))]
+        (status = 400, body = crate::routes::problem::ProblemDoc), (status = 404, body = crate::routes::problem::ProblemDoc),
+        (status = 503, body = crate::routes::problem::ProblemDoc)))]
 async fn events(
     state: State,
     req: HttpRequest,
@@ -132,7 +132,7 @@ async fn events(
             ApiError::new(Code::ShuttingDown, "the server is shutting down").retry_after(1),
         );
     }
-    let m = super::matches::load(&state, &id).await?;
+    let m = state.matches.load(&id).await?;
     let slot = Slot::take(&state)?;
     // Subscribe before reading the log, so nothing falls between the two.
     let live = state.store.subscribe(&id);
@@ -224,9 +224,9 @@ impl Pump {
                 _ = sleep_opt(due) => {
                     // The round is due: settle it (on any instance one write wins), and its
                     // round_resolved event comes through the subscription.
-                    self.deadline = match super::matches::load(&self.state, &self.id).await {
+                    self.deadline = match self.state.matches.load(&self.id).await {
                         Ok(_) => None,
-                        Err(_) => Some(crate::routes::now() + 2),
+                        Err(_) => Some(self.state.clock.now() + 2),
                     };
                 }
             }

@@ -5,7 +5,7 @@
 //! [`problem_for_bare_405`] only gives that empty answer its body (and adds `HEAD` wherever
 //! `GET` is allowed: [`head_as_get`] serves it).
 
-use crate::error::{ApiError, Code};
+use crate::routes::problem::{ApiError, Code};
 use actix_web::body::{BodySize, BoxBody, EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::{header, Method, StatusCode};

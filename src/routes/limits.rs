@@ -2,7 +2,7 @@
 //! the peer address, or the `X-Forwarded-For` client only when the peer is a trusted proxy.
 
 use crate::config::{IpNet, RateLimits};
-use crate::error::{ApiError, Code};
+use crate::routes::problem::{ApiError, Code};
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
 use actix_governor::governor::middleware::NoOpMiddleware;
 use actix_governor::governor::NotUntil;

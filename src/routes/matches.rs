@@ -2,17 +2,12 @@
 
 use super::idempotency;
 use super::limits::Class;
-use super::{bearer_hash, hash_token, new_id, new_token, now, token_matches, Limits, State};
-use crate::error::{ApiError, Code, ProblemDoc};
-use crate::game::matches::quoted;
-use crate::game::matches::{
-    clean_name, score, Match, MatchStatus, MatchView, MoveInput, MoveResult, Player, PlayerView,
-    ResolveView, RoundView, SettingsInput, JOKER,
-};
-use crate::store::update_typed;
+use super::problem::{ApiError, ProblemDoc};
+use super::{bearer_hash, Limits, State};
+use crate::game::views::{MatchView, PlayerView, ResolveView, RoundView};
+use crate::game::{MatchStatus, MoveInput, MoveResult, SettingsInput, JOKER};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Deserializer, Serialize};
-use std::sync::atomic::Ordering;
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     cfg.service(
@@ -128,87 +123,6 @@ impl SubmitBody {
     }
 }
 
-fn unknown_match(id: &str) -> ApiError {
-    ApiError::new(Code::UnknownMatch, format!("no match '{}'", quoted(id)))
-}
-
-/// Load a match, resolving its round first if that is due (and storing that).
-pub(crate) async fn load(state: &State, id: &str) -> Result<Match, ApiError> {
-    let m = state
-        .store
-        .get(id)
-        .await?
-        .ok_or_else(|| unknown_match(id))?;
-    if m.due(now()) {
-        return update_typed(state.store.as_ref(), id, |m| {
-            m.settle(now());
-            Ok(m.clone())
-        })
-        .await;
-    }
-    Ok(m)
-}
-
-fn require_host(m: &Match, token_hash: &str) -> Result<(), ApiError> {
-    if token_matches(token_hash, &m.host_token_hash) {
-        return Ok(());
-    }
-    if m.players
-        .iter()
-        .any(|p| token_matches(token_hash, &p.token_hash))
-    {
-        return Err(ApiError::new(Code::Forbidden, "only the host may do that"));
-    }
-    Err(ApiError::new(
-        Code::InvalidToken,
-        "that token is not valid for this match",
-    ))
-}
-
-/// The player a token belongs to: 403 for the host's token, 401 for any other.
-fn token_player<'a>(m: &'a Match, token_hash: &str) -> Result<&'a Player, ApiError> {
-    if let Some(p) = m
-        .players
-        .iter()
-        .find(|p| token_matches(token_hash, &p.token_hash))
-    {
-        return Ok(p);
-    }
-    if token_matches(token_hash, &m.host_token_hash) {
-        return Err(ApiError::new(
-            Code::Forbidden,
-            "the host token is not a player's token: join as a player",
-        ));
-    }
-    Err(ApiError::new(
-        Code::InvalidToken,
-        "that token is not valid for this match",
-    ))
-}
-
-/// The token's player, who must be `player_id` (404 if there is no such player, 403 if it is
-/// someone else).
-fn require_player<'a>(
-    m: &'a Match,
-    token_hash: &str,
-    player_id: &str,
-) -> Result<&'a Player, ApiError> {
-    let me = token_player(m, token_hash)?;
-    if me.id == player_id {
-        Ok(me)
-    } else if m.player(player_id).is_none() {
-        Err(ApiError::new(
-            Code::UnknownPlayer,
-            format!("no player '{}' in this match", quoted(player_id)),
-        ))
-    } else {
-        Err(ApiError::new(
-            Code::Forbidden,
-            "that token belongs to another player",
-        ))
-    }
-}
-
 #[utoipa::path(post, path = "/match", tag = "matches", request_body = CreateBody,
     responses((status = 201, body = Created), (status = 400, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 async fn create(
@@ -216,31 +130,14 @@ async fn create(
     req: HttpRequest,
     body: web::Json<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
-    idempotency::run(&state.idempotency, &req, "POST /match", &*body, || async {
-        let name = clean_name(&body.name, "name")?;
-        let settings = body
-            .settings
-            .clone()
-            .unwrap_or_default()
-            .resolve(&state.settings.match_defaults)?;
-        let token = new_token();
-        let m = Match::new(
-            new_id("m"),
-            name,
-            state.next_seed(),
-            settings,
-            hash_token(&token),
-            now(),
-        );
-        let view = m.view();
-        state.store.insert(m).await?;
-        state
-            .metrics
-            .matches_created
-            .fetch_add(1, Ordering::Relaxed);
+    idempotency::run(&*state.idempotency, &req, "POST /match", &*body, || async {
+        let c = state
+            .matches
+            .create(&body.name, body.settings.as_ref())
+            .await?;
         Ok(Created {
-            m: view,
-            host_token: token,
+            m: c.view,
+            host_token: c.host_token,
         })
     })
     .await
@@ -249,7 +146,7 @@ async fn create(
 #[utoipa::path(get, path = "/match/{id}", tag = "matches", params(("id" = String, Path)),
     responses((status = 200, body = MatchView), (status = 404, body = ProblemDoc)))]
 async fn get_match(state: State, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let m = load(&state, &path).await?;
+    let m = state.matches.load(&path).await?;
     Ok(HttpResponse::Ok().json(m.view()))
 }
 
@@ -263,25 +160,12 @@ async fn join(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let scope = format!("POST /match/{id}/join");
-    idempotency::run(&state.idempotency, &req, &scope, &*body, || async {
-        let name = clean_name(&body.player_name, "player_name")?;
-        let token = new_token();
-        let player = Player {
-            id: new_id("p"),
-            name,
-            token_hash: hash_token(&token),
-        };
-        let (view, pview): (MatchView, PlayerView) = update_typed(state.store.as_ref(), &id, |m| {
-            m.join(player.clone(), now())?;
-            let p = m.players.last().expect("just joined");
-            Ok((m.view(), m.player_view(p)))
-        })
-        .await?;
-        state.metrics.players_joined.fetch_add(1, Ordering::Relaxed);
+    idempotency::run(&*state.idempotency, &req, &scope, &*body, || async {
+        let j = state.matches.join(&id, &body.player_name).await?;
         Ok(Joined {
-            m: view,
-            player: pview,
-            player_token: token,
+            m: j.view,
+            player: j.player,
+            player_token: j.player_token,
         })
     })
     .await
@@ -294,7 +178,9 @@ async fn start(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    deal_round(state, req, path.into_inner(), true).await
+    let token = bearer_hash(&req)?;
+    let view = state.matches.deal(&path, &token, true).await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 #[utoipa::path(get, path = "/match/{id}/round/current", tag = "matches", params(("id" = String, Path)),
@@ -304,13 +190,7 @@ async fn current_round(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let m = load(&state, &path).await?;
-    let round = m.current_round().ok_or_else(|| {
-        ApiError::new(
-            Code::UnknownRound,
-            "the match has no round yet: the host starts it",
-        )
-    })?;
+    let (m, view) = state.matches.current_round(&path).await?;
     let etag = format!("\"{}-{}\"", m.id, m.version);
     let fresh = super::none_match(&req, &etag);
     if fresh {
@@ -318,9 +198,7 @@ async fn current_round(
             .insert_header(("ETag", etag))
             .finish());
     }
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag))
-        .json(m.round_view(round)))
+    Ok(HttpResponse::Ok().insert_header(("ETag", etag)).json(view))
 }
 
 #[utoipa::path(get, path = "/match/{id}/player/{player_id}", tag = "matches", params(("id" = String, Path), ("player_id" = String, Path)), security(("bearer" = [])),
@@ -332,11 +210,10 @@ async fn player(
 ) -> Result<HttpResponse, ApiError> {
     let token = bearer_hash(&req)?;
     let (id, player_id) = path.into_inner();
-    let m = load(&state, &id).await?;
-    let p = require_player(&m, &token, &player_id)?;
+    let (player, match_status) = state.matches.player(&id, &token, &player_id).await?;
     Ok(HttpResponse::Ok().json(PlayerResponse {
-        player: m.player_view(p),
-        match_status: m.status,
+        player,
+        match_status,
     }))
 }
 
@@ -352,47 +229,17 @@ async fn submit(
 ) -> Result<HttpResponse, ApiError> {
     let token = bearer_hash(&req)?;
     let (id, round_id) = path.into_inner();
-    let m = load(&state, &id).await?;
-    let me = token_player(&m, &token)?.id.clone();
-    if let Some(pid) = &body.player_id {
-        if *pid != me {
-            return Err(
-                ApiError::new(Code::Forbidden, "player_id does not match your token")
-                    .field("player_id"),
-            );
-        }
-    }
-    m.round(&round_id)?;
-    let mv = body.normalise();
-    // A replay of the stored move returns the stored result; another move conflicts.
-    if let Some(prev) = m.stored_move(&round_id, &me) {
-        if prev.input == mv {
-            return Ok(HttpResponse::Ok().json(&prev.result));
-        }
-        return Err(ApiError::new(
-            Code::AlreadySubmitted,
-            "you have already moved this round",
-        ));
-    }
-    let t = now();
-    let checked = m.check_move(&state.engine, &round_id, &me, &mv, t);
-    let (terms, target) = match checked {
-        Ok(x) => x,
-        Err(e) => {
-            state.metrics.moves_rejected.fetch_add(1, Ordering::Relaxed);
-            return Err(e);
-        }
-    };
-    let clock = std::time::Instant::now();
-    let result = score(&state.engine, &terms, target)?;
-    state.metrics.observe_scoring(clock.elapsed().as_secs_f64());
-    let stored: MoveResult = update_typed(state.store.as_ref(), &id, |m| {
-        m.settle(now());
-        m.record_move(&round_id, &me, mv.clone(), result.clone(), now())
-    })
-    .await?;
-    state.metrics.moves_scored.fetch_add(1, Ordering::Relaxed);
-    Ok(HttpResponse::Ok().json(stored))
+    let result = state
+        .matches
+        .submit(
+            &id,
+            &token,
+            &round_id,
+            body.normalise(),
+            body.player_id.as_deref(),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(result))
 }
 
 #[utoipa::path(post, path = "/match/{id}/round/{round_id}/resolve", tag = "matches", params(("id" = String, Path), ("round_id" = String, Path)), security(("bearer" = [])),
@@ -404,17 +251,7 @@ async fn resolve(
 ) -> Result<HttpResponse, ApiError> {
     let token = bearer_hash(&req)?;
     let (id, round_id) = path.into_inner();
-    let m = load(&state, &id).await?;
-    require_host(&m, &token)?;
-    m.round(&round_id)?;
-    let view: ResolveView = update_typed(state.store.as_ref(), &id, |m| {
-        m.settle(now());
-        m.resolve(&round_id, now())?;
-        let r = m.round(&round_id)?;
-        m.resolve_view(r)
-            .ok_or_else(|| ApiError::internal("a resolved round has no resolution"))
-    })
-    .await?;
+    let view: ResolveView = state.matches.resolve(&id, &token, &round_id).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -425,51 +262,7 @@ async fn next_round(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    deal_round(state, req, path.into_inner(), false).await
-}
-
-/// Deal round 1 (`starting`) or the next round, for the host. The deal searches the index and
-/// takes milliseconds (tens at the largest settings), so it runs on a blocking thread from a
-/// copy of the match, then is applied atomically; if a player joined meanwhile, it deals again
-/// for the new table. Players only ever join, at most `max_players` of them, so this ends:
-/// a start during a join storm is dealt for everyone seated when it lands, and a join after
-/// it gets `match_already_started`.
-async fn deal_round(
-    state: State,
-    req: HttpRequest,
-    id: String,
-    starting: bool,
-) -> Result<HttpResponse, ApiError> {
     let token = bearer_hash(&req)?;
-    let mut attempts = 0;
-    loop {
-        let m = load(&state, &id).await?;
-        require_host(&m, &token)?;
-        m.check_deal(starting)?;
-        attempts += 1;
-        if attempts > m.settings.max_players + 2 {
-            return Err(ApiError::internal(
-                "a deal could not be applied though no player joined",
-            ));
-        }
-        let engine = state.engine.clone();
-        let t = now();
-        let round = web::block(move || m.deal_next_round(&engine, t))
-            .await
-            .map_err(ApiError::internal)??;
-        let applied: Option<RoundView> = update_typed(state.store.as_ref(), &id, |m| {
-            m.settle(now());
-            if m.apply_round(round.clone(), starting, now())? {
-                let r = m.current_round().expect("just dealt");
-                Ok(Some(m.round_view(r)))
-            } else {
-                Ok(None)
-            }
-        })
-        .await?;
-        if let Some(view) = applied {
-            state.metrics.rounds_dealt.fetch_add(1, Ordering::Relaxed);
-            return Ok(HttpResponse::Ok().json(view));
-        }
-    }
+    let view = state.matches.deal(&path, &token, false).await?;
+    Ok(HttpResponse::Ok().json(view))
 }

@@ -1,10 +1,9 @@
 //! `/api`, `/healthz`, `/readyz`, `/health`.
 
-use super::{now, State};
-use crate::error::{ApiError, Code};
+use super::State;
+use crate::routes::problem::{ApiError, Code};
 use actix_web::{web, HttpResponse};
 use serde_json::json;
-use std::sync::atomic::Ordering;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api").route(web::get().to(api)))
@@ -62,7 +61,7 @@ async fn readyz(state: State) -> HttpResponse {
         "status": if all { "healthy" } else { "degraded" },
         "checks": checks,
         "shutting_down": shutting_down,
-        "timestamp": now(),
+        "timestamp": state.clock.now(),
     });
     if serving {
         HttpResponse::Ok().json(body)
@@ -86,12 +85,11 @@ async fn docs_redirect() -> HttpResponse {
 #[utoipa::path(get, path = "/metrics", tag = "meta", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(state: State) -> HttpResponse {
     let active = state.store.count().await;
-    let mut body = state.metrics.render(
+    let body = state.metrics.render(
         active,
-        state.engine.emb.name(),
+        state.streams.open(),
         state.started.elapsed().as_secs(),
     );
-    body.push_str(&crate::metrics::render_process(state.streams.open()));
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(body)
@@ -103,28 +101,27 @@ async fn admin_stats(state: State, req: actix_web::HttpRequest) -> Result<HttpRe
         return Err(ApiError::new(Code::NotFound, "no such route"));
     };
     let given = super::bearer_hash(&req)?;
-    if !super::token_matches(&given, &super::hash_token(expected)) {
+    if !crate::tokens::token_matches(&given, &crate::tokens::hash_token(expected.expose())) {
         return Err(ApiError::new(
             Code::InvalidToken,
             "that is not the admin token",
         ));
     }
-    let m = &state.metrics;
-    let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+    let m = state.metrics.counts();
     let e = &state.engine;
     let p = e.hnsw.params;
     Ok(HttpResponse::Ok().json(json!({
         "active_matches": state.store.count().await,
-        "matches_created": load(&m.matches_created),
-        "players_joined": load(&m.players_joined),
-        "rounds_dealt": load(&m.rounds_dealt),
-        "moves_scored": load(&m.moves_scored),
-        "moves_rejected": load(&m.moves_rejected),
-        "puzzle_solves": m.puzzle_solves.iter().map(load).sum::<u64>(),
-        "puzzle_solves_by_stars": m.puzzle_solves.iter().map(load).collect::<Vec<_>>(),
+        "matches_created": m.matches_created,
+        "players_joined": m.players_joined,
+        "rounds_dealt": m.rounds_dealt,
+        "moves_scored": m.moves_scored,
+        "moves_rejected": m.moves_rejected,
+        "puzzle_solves": m.puzzle_solves_by_stars.iter().sum::<u64>(),
+        "puzzle_solves_by_stars": m.puzzle_solves_by_stars,
         "puzzles": state.puzzles.catalogue().len(),
         "progress_store": state.progress.label(),
-        "rate_limited": load(&m.rate_limited),
+        "rate_limited": m.rate_limited,
         "uptime_secs": state.started.elapsed().as_secs(),
         "model": e.emb.name(),
         "vocab_size": e.emb.len(),
@@ -132,4 +129,36 @@ async fn admin_stats(state: State, req: actix_web::HttpRequest) -> Result<HttpRe
                   "origin": e.report.index_origin, "bytes": e.report.index_bytes},
         "version": env!("CARGO_PKG_VERSION"),
     })))
+}
+
+/// Count and time every request by its route template (`/match/{id}`, never the id).
+pub async fn track(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody + 'static>,
+    actix_web::Error,
+> {
+    let start = std::time::Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_string());
+    let metrics = req.app_data::<State>().map(|s| s.metrics.clone());
+    let res = next.call(req).await;
+    if let Some(metrics) = metrics {
+        // An error from a middleware (the request deadline's 408) is counted as the answer
+        // it becomes.
+        let status = match &res {
+            Ok(r) => r.status(),
+            Err(e) => e.as_response_error().status_code(),
+        };
+        metrics.record_request(
+            &method,
+            &route,
+            status.as_u16(),
+            start.elapsed().as_secs_f64(),
+        );
+    }
+    res
 }

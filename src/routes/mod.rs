@@ -8,31 +8,35 @@ pub mod matches;
 pub mod meta;
 pub mod openapi;
 pub mod page;
+pub mod problem;
 pub mod puzzles;
 pub mod visualize;
 pub mod words;
 
+use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::engine::Engine;
-use crate::error::{ApiError, Code};
+use crate::metrics::Metrics;
+use crate::play::Matches;
+use crate::store::idempotency::IdempotencyStore;
 use crate::store::MatchStore;
+use crate::tokens::hash_token;
 use actix_web::{web, HttpRequest};
-use sha2::{Digest, Sha256};
-use std::sync::atomic::{AtomicU64, Ordering};
+use problem::{ApiError, Code};
 use std::sync::Arc;
 use std::time::Instant;
-use subtle::ConstantTimeEq;
 
 /// What every handler shares.
 pub struct AppState {
     pub engine: Arc<Engine>,
     pub store: Arc<dyn MatchStore>,
+    /// The match use cases (over `store` and `engine`).
+    pub matches: Matches,
     pub settings: Settings,
     pub started: Instant,
-    /// Counts matches created, to derive reproducible seeds when `RNG_SEED` is set.
-    pub match_counter: AtomicU64,
-    pub metrics: crate::metrics::Metrics,
-    pub idempotency: idempotency::Idempotency,
+    pub clock: SharedClock,
+    pub metrics: Arc<Metrics>,
+    pub idempotency: Arc<dyn IdempotencyStore>,
     /// Graceful shutdown: its phase, watched by readiness and event streams.
     pub shutdown: crate::shutdown::Shutdown,
     /// Open event streams on this instance (bounded by `SSE_MAX_CLIENTS`).
@@ -43,48 +47,7 @@ pub struct AppState {
     pub progress: Arc<crate::store::progress::ProgressStore>,
 }
 
-impl AppState {
-    /// A seed for a new match: reproducible from `RNG_SEED`, else random.
-    pub fn next_seed(&self) -> u64 {
-        let n = self.match_counter.fetch_add(1, Ordering::Relaxed);
-        match self.settings.rng_seed {
-            Some(s) => s ^ (n + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-            None => rand::random(),
-        }
-    }
-}
-
 pub type State = web::Data<AppState>;
-
-/// Seconds since the epoch.
-pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// A fresh bearer token: 32 bytes from the OS-seeded CSPRNG, hex.
-pub fn new_token() -> String {
-    let bytes: [u8; 32] = rand::random();
-    hex::encode(bytes)
-}
-
-/// A short random id.
-pub fn new_id(prefix: &str) -> String {
-    let bytes: [u8; 8] = rand::random();
-    format!("{prefix}{}", hex::encode(bytes))
-}
-
-/// How tokens are stored: sha256, hex.
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Compare a presented token with a stored hash in constant time.
-pub fn token_matches(token_hash: &str, stored: &str) -> bool {
-    token_hash.len() == stored.len() && bool::from(token_hash.as_bytes().ct_eq(stored.as_bytes()))
-}
 
 /// The hash of the request's bearer token; 401 `missing_token` without one.
 pub fn bearer_hash(req: &HttpRequest) -> Result<String, ApiError> {

@@ -16,8 +16,8 @@
 //! Bodies are gzipped once and sent compressed to clients that accept gzip
 //! (`Vary: Accept-Encoding`); only these routes are compressed, never the API's streams.
 
-use crate::error::{ApiError, Code};
-use crate::game::matches::quoted;
+use crate::routes::problem::{ApiError, Code};
+use crate::text::quoted;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;

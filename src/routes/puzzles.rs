@@ -3,16 +3,17 @@
 
 use super::limits::Class;
 use super::matches::Sign;
-use super::{bearer_hash, hash_token, new_id, new_token, Limits, State};
-use crate::error::{ApiError, Code, ProblemDoc};
+use super::{bearer_hash, Limits, State};
 use crate::game::deal::Difficulty;
-use crate::game::matches::{clean_name, ContributionView};
+use crate::game::rules::clean_name;
+use crate::game::ContributionView;
 use crate::puzzles::play::{progress, share_text};
 use crate::puzzles::{LoadedPuzzle, PuzzleMove, StarThresholds};
+use crate::routes::problem::{ApiError, Code, ProblemDoc};
 use crate::store::progress::Attempt;
+use crate::tokens::{hash_token, new_id, new_token};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::Ordering;
 
 /// Leaderboard lines returned by default, and at most.
 pub const LEADERBOARD_DEFAULT: u32 = 10;
@@ -221,13 +222,6 @@ pub struct LeaderboardQuery {
     pub limit: Option<i64>,
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 /// The hash of the profile token if the request has an `Authorization` header (401
 /// `missing_token` if that header holds no bearer token); `None` without one.
 fn optional_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
@@ -324,7 +318,7 @@ async fn solve(
                 similarity,
                 stars,
                 passed,
-                at_ms: now_ms(),
+                at_ms: state.clock.now_ms(),
             };
             state
                 .progress
@@ -334,7 +328,7 @@ async fn solve(
             true
         }
     };
-    state.metrics.puzzle_solves[stars.min(3) as usize].fetch_add(1, Ordering::Relaxed);
+    state.metrics.puzzle_solved(stars);
     Ok(HttpResponse::Ok().json(SolveResponse {
         similarity,
         rank: score.rank,
@@ -377,7 +371,11 @@ async fn give_up(
     let progress_saved = match token {
         None => false,
         Some(hash) => {
-            if !state.progress.give_up(&hash, &p.id, now_ms()).await? {
+            if !state
+                .progress
+                .give_up(&hash, &p.id, state.clock.now_ms())
+                .await?
+            {
                 return Err(invalid_profile_token());
             }
             true
@@ -437,7 +435,7 @@ async fn create_player(
     let id = new_id("u");
     state
         .progress
-        .create_player(&id, &name, &hash_token(&token), now_ms())
+        .create_player(&id, &name, &hash_token(&token), state.clock.now_ms())
         .await?;
     Ok(HttpResponse::Created().json(NewPlayer {
         player_id: id,

@@ -1,13 +1,10 @@
 //! `POST /analogy` and `GET /test/analogies` (API.md "Words").
 
 use super::limits::Class;
+use super::problem::{ApiError, ProblemDoc};
 use super::{Limits, State};
-use crate::embeddings::WordId;
 use crate::engine::Engine;
-use crate::error::{ApiError, Code, ProblemDoc};
-use crate::game::matches::not_in_vocabulary;
-use crate::index::{Hit, NearestIndex};
-use crate::scoring::{ball, Term};
+use crate::words::analogy::{self, CLASSIC};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -54,62 +51,27 @@ pub struct AnalogyResult {
     pub exact: bool,
 }
 
-const MAX_TERMS: usize = 10;
-
-pub(crate) fn lookup(engine: &Engine, word: &str, field: String) -> Result<WordId, ApiError> {
-    engine
-        .emb
-        .lookup(word)
-        .ok_or_else(|| not_in_vocabulary(engine, &word.trim().to_lowercase(), field))
-}
-
-/// 3CosAdd: the words nearest `normalise(Σ positive − Σ negative)`.
-pub fn solve(engine: &Engine, body: &AnalogyBody) -> Result<AnalogyResult, ApiError> {
-    if body.positive.is_empty() {
-        return Err(
-            ApiError::new(Code::InvalidInput, "give at least one positive word").field("positive"),
-        );
-    }
-    if body.positive.len() + body.negative.len() > MAX_TERMS {
-        return Err(ApiError::new(
-            Code::InvalidInput,
-            format!("at most {MAX_TERMS} words in all"),
-        )
-        .field("positive"));
-    }
-    if !(1..=100).contains(&body.topn) {
-        return Err(
-            ApiError::new(Code::InvalidInput, "topn must be between 1 and 100").field("topn"),
-        );
-    }
-    let signed = [
-        ("positive", &body.positive, 1i8),
-        ("negative", &body.negative, -1),
-    ];
-    let mut terms = Vec::new();
-    for (field, words, sign) in signed {
-        for (i, w) in words.iter().enumerate() {
-            let word = lookup(engine, w, format!("{field}[{i}]"))?;
-            terms.push(Term { word, sign });
+impl AnalogyBody {
+    fn query(&self) -> analogy::Query<'_> {
+        analogy::Query {
+            positive: &self.positive,
+            negative: &self.negative,
+            topn: self.topn,
+            exclude_inputs: self.exclude_inputs,
+            exact: self.exact,
         }
     }
-    let q = ball(&engine.emb, &terms).ok_or_else(|| {
-        ApiError::new(Code::InvalidInput, "the words cancel out").field("negative")
-    })?;
-    let inputs: Vec<WordId> = terms.iter().map(|t| t.word).collect();
-    let skip =
-        |id: WordId| (body.exclude_inputs && inputs.contains(&id)) || engine.emb.is_offensive(id);
-    let hits: Vec<Hit> = if body.exact {
-        engine.exact.top_k(&q, body.topn, &skip)
-    } else {
-        engine.hnsw.search(&q, body.topn, &skip, &inputs)
-    };
+}
+
+/// 3CosAdd (see [`analogy::solve`]).
+pub fn solve(engine: &Engine, body: &AnalogyBody) -> Result<AnalogyResult, ApiError> {
+    let answers = analogy::solve(engine, &body.query())?;
     Ok(AnalogyResult {
-        results: hits
-            .iter()
-            .map(|h| Scored {
-                word: engine.emb.word(h.id).to_string(),
-                similarity: h.sim,
+        results: answers
+            .into_iter()
+            .map(|a| Scored {
+                word: a.word,
+                similarity: a.similarity,
             })
             .collect(),
         exact: body.exact,
@@ -121,22 +83,6 @@ pub fn solve(engine: &Engine, body: &AnalogyBody) -> Result<AnalogyResult, ApiEr
 async fn analogy(state: State, body: web::Json<AnalogyBody>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(solve(&state.engine, &body)?))
 }
-
-/// The classic checks: a − b + c should give `expected`.
-pub const CLASSIC: &[(&str, &str, &str, &str)] = &[
-    ("king", "man", "woman", "queen"),
-    ("paris", "france", "germany", "berlin"),
-    ("paris", "france", "italy", "rome"),
-    ("tokyo", "japan", "china", "beijing"),
-    ("man", "king", "queen", "woman"),
-    ("brother", "man", "woman", "sister"),
-    ("uncle", "man", "woman", "aunt"),
-    ("walking", "walk", "swim", "swimming"),
-    ("bigger", "big", "small", "smaller"),
-    ("france", "paris", "london", "england"),
-    ("good", "better", "bad", "worse"),
-    ("husband", "man", "woman", "wife"),
-];
 
 #[utoipa::path(get, path = "/test/analogies", tag = "words", responses((status = 200, description = "summary and results of the classic checks")))]
 async fn test_analogies(state: State) -> Result<HttpResponse, ApiError> {

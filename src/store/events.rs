@@ -17,7 +17,7 @@
 //! - `round_resolved`: `{"round_id","number","resolution":ResolveView,"standings":[…]}`
 //! - `match_finished`: `{"standings":[…],"rounds_played":n}`
 
-use crate::game::matches::{Match, MatchStatus, RoundStatus};
+use crate::game::{Match, MatchStatus, RoundStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
@@ -173,7 +173,7 @@ impl Ring {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::game::matches::{MatchSettings, Player};
+    use crate::game::{MatchSettings, Player};
 
     fn lobby() -> Match {
         Match::new(

@@ -5,10 +5,9 @@
 //! `Match::event_seq` after a restart, so resumes stay consistent).
 
 use super::events::{self, Event, EventHub, Ring};
-use super::{BoxFuture, MatchStore, Mutation};
-use crate::error::{ApiError, Code};
-use crate::game::matches::quoted;
-use crate::game::matches::Match;
+use super::{BoxFuture, MatchStore, Mutation, StoreError};
+use crate::game::Match;
+use crate::metrics::Metrics;
 use anyhow::Context;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -33,6 +32,7 @@ pub struct MemoryStore {
     snapshot: Option<PathBuf>,
     hub: EventHub,
     replay: usize,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl Default for MemoryStore {
@@ -67,13 +67,20 @@ impl MemoryStore {
             matches: RwLock::new(HashMap::new()),
             snapshot,
             hub: EventHub::new(256),
-            replay: super::StoreSettings::default().events_replay,
+            replay: crate::config::StoreSettings::default().events_replay,
+            metrics: None,
         }
     }
 
     /// Keep the last `n` events per match for resumes.
     pub fn with_replay(mut self, n: usize) -> MemoryStore {
         self.replay = n.max(1);
+        self
+    }
+
+    /// Count the rounds resolved and matches finished it commits in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> MemoryStore {
+        self.metrics = Some(metrics);
         self
     }
 
@@ -164,12 +171,12 @@ fn read_snapshot(path: &Path) -> anyhow::Result<Vec<Match>> {
     Ok(snap.matches)
 }
 
-fn poisoned() -> ApiError {
-    ApiError::internal("a match lock was poisoned")
+fn poisoned() -> StoreError {
+    StoreError::internal("a match lock was poisoned")
 }
 
 impl MatchStore for MemoryStore {
-    fn insert(&self, m: Match) -> BoxFuture<'_, Result<(), ApiError>> {
+    fn insert(&self, m: Match) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             let mut map = self.matches.write().map_err(|_| poisoned())?;
             map.insert(m.id.clone(), Entry::new(m));
@@ -177,7 +184,7 @@ impl MatchStore for MemoryStore {
         })
     }
 
-    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Match>, ApiError>> {
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Match>, StoreError>> {
         Box::pin(async move {
             match self.entry(id) {
                 None => Ok(None),
@@ -190,18 +197,20 @@ impl MatchStore for MemoryStore {
         &'a self,
         id: &'a str,
         mut f: Mutation<'a>,
-    ) -> BoxFuture<'a, Result<serde_json::Value, ApiError>> {
+    ) -> BoxFuture<'a, Result<serde_json::Value, StoreError>> {
         Box::pin(async move {
-            let entry = self.entry(id).ok_or_else(|| {
-                ApiError::new(Code::UnknownMatch, format!("no match '{}'", quoted(id)))
-            })?;
+            let entry = self
+                .entry(id)
+                .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
             let mut guard = entry.lock().map_err(|_| poisoned())?;
             // Work on a copy: an error leaves the stored match untouched.
             let mut copy = guard.m.clone();
             let out = f(&mut copy)?;
             let fresh = events::diff(&guard.m, &mut copy);
             guard.m = copy;
-            crate::metrics::count_committed(fresh.iter().map(|e| e.event.as_str()));
+            if let Some(m) = &self.metrics {
+                m.count_committed(fresh.iter().map(|e| e.event.as_str()));
+            }
             for e in fresh {
                 guard.ring.push(e.clone(), self.replay);
                 self.hub.dispatch(e);
@@ -218,11 +227,11 @@ impl MatchStore for MemoryStore {
         Box::pin(async move { self.matches.read().map(|m| m.len()).unwrap_or(0) })
     }
 
-    fn flush(&self) -> BoxFuture<'_, Result<(), ApiError>> {
+    fn flush(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             self.write_snapshot()
                 .map(|_| ())
-                .map_err(ApiError::internal)
+                .map_err(|e| StoreError::internal(format!("{e:#}")))
         })
     }
 
@@ -230,7 +239,7 @@ impl MatchStore for MemoryStore {
         &'a self,
         id: &'a str,
         after: u64,
-    ) -> BoxFuture<'a, Result<Vec<Event>, ApiError>> {
+    ) -> BoxFuture<'a, Result<Vec<Event>, StoreError>> {
         Box::pin(async move {
             Ok(match self.entry(id) {
                 None => Vec::new(),

@@ -7,36 +7,64 @@
 //! out (a local broadcast in memory; Redis pub/sub across instances).
 
 pub mod events;
+pub mod idempotency;
 pub mod memory;
 pub mod progress;
 pub mod redis;
 
-use crate::error::ApiError;
-use crate::game::matches::Match;
+use crate::game::{GameError, Match};
+use crate::text::quoted;
 use std::future::Future;
 use std::pin::Pin;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// Why a store could not do what it was asked.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StoreError {
+    /// There is no match with this id (or it expired).
+    #[error("no match '{}'", quoted(.0))]
+    NotFound(String),
+    /// The backing store (Redis) cannot be reached or timed out: try again after `retry_after`
+    /// seconds.
+    #[error("the match store is unavailable: try again shortly")]
+    Unavailable { retry_after: u64 },
+    /// Other writers kept changing the match while this change was retried.
+    #[error("the match is changing too fast to apply this: try again")]
+    Contended { retry_after: u64 },
+    /// The change itself was refused by the rules; nothing was written.
+    #[error(transparent)]
+    Rejected(#[from] GameError),
+    /// A broken invariant (a stored match that does not parse, a poisoned lock): a bug.
+    #[error("match store error: {0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    pub fn internal(cause: impl std::fmt::Display) -> StoreError {
+        StoreError::Internal(cause.to_string())
+    }
+}
+
 /// A change to one match. It may run more than once (optimistic stores retry): it must only
 /// depend on the match it is given. Returning an error leaves the match unchanged.
 pub type Mutation<'a> =
-    Box<dyn FnMut(&mut Match) -> Result<serde_json::Value, ApiError> + Send + 'a>;
+    Box<dyn FnMut(&mut Match) -> Result<serde_json::Value, GameError> + Send + 'a>;
 
 pub trait MatchStore: Send + Sync {
     /// Store a new match (its id is fresh).
-    fn insert(&self, m: Match) -> BoxFuture<'_, Result<(), ApiError>>;
+    fn insert(&self, m: Match) -> BoxFuture<'_, Result<(), StoreError>>;
 
     /// A copy of a match, or `None`.
-    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Match>, ApiError>>;
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Match>, StoreError>>;
 
-    /// Apply `f` atomically to match `id` and return what it returned; 404 `unknown_match` if
-    /// there is no such match.
+    /// Apply `f` atomically to match `id` and return what it returned; [`StoreError::NotFound`]
+    /// if there is no such match, [`StoreError::Rejected`] if `f` refused the change.
     fn update<'a>(
         &'a self,
         id: &'a str,
         f: Mutation<'a>,
-    ) -> BoxFuture<'a, Result<serde_json::Value, ApiError>>;
+    ) -> BoxFuture<'a, Result<serde_json::Value, StoreError>>;
 
     /// Whether the store can serve (for readiness).
     fn healthy(&self) -> BoxFuture<'_, bool>;
@@ -45,14 +73,14 @@ pub trait MatchStore: Send + Sync {
     fn count(&self) -> BoxFuture<'_, usize>;
 
     /// Persist what must survive a restart (the memory store's snapshot); a no-op elsewhere.
-    fn flush(&self) -> BoxFuture<'_, Result<(), ApiError>>;
+    fn flush(&self) -> BoxFuture<'_, Result<(), StoreError>>;
 
     /// The retained events of match `id` whose ids are above `after`, oldest first.
     fn events_since<'a>(
         &'a self,
         id: &'a str,
         after: u64,
-    ) -> BoxFuture<'a, Result<Vec<events::Event>, ApiError>>;
+    ) -> BoxFuture<'a, Result<Vec<events::Event>, StoreError>>;
 
     /// The live events of match `id` (made on any instance), from now on.
     fn subscribe(
@@ -61,127 +89,20 @@ pub trait MatchStore: Send + Sync {
     ) -> tokio::sync::broadcast::Receiver<std::sync::Arc<events::Event>>;
 }
 
-/// Where matches live and how long: `REDIS_URL` (unset: in memory), its key prefix, the TTL of a
-/// match after its last write, and how many events per match are kept for resumes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoreSettings {
-    pub redis_url: Option<String>,
-    pub key_prefix: String,
-    pub match_ttl_secs: u64,
-    /// Connection and response timeout of every Redis command.
-    pub redis_timeout_ms: u64,
-    pub events_replay: usize,
-    /// Concurrent event streams an instance serves (`SSE_MAX_CLIENTS`).
-    pub sse_max_clients: usize,
-    /// Seconds between keep-alive comments on an event stream.
-    pub sse_keepalive_secs: u64,
-}
-
-impl Default for StoreSettings {
-    fn default() -> Self {
-        StoreSettings {
-            redis_url: None,
-            key_prefix: "wb:".into(),
-            match_ttl_secs: 24 * 3600,
-            redis_timeout_ms: 2000,
-            events_replay: 256,
-            sse_max_clients: 2000,
-            sse_keepalive_secs: 15,
-        }
-    }
-}
-
-impl StoreSettings {
-    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<StoreSettings> {
-        use crate::config::parse_var;
-        let d = StoreSettings::default();
-        let s = StoreSettings {
-            redis_url: get("REDIS_URL"),
-            key_prefix: get("REDIS_KEY_PREFIX").unwrap_or(d.key_prefix),
-            match_ttl_secs: parse_var(get, "MATCH_TTL_SECS", d.match_ttl_secs)?,
-            redis_timeout_ms: parse_var(get, "REDIS_TIMEOUT_MS", d.redis_timeout_ms)?,
-            events_replay: parse_var(get, "EVENTS_REPLAY", d.events_replay)?,
-            sse_max_clients: parse_var(get, "SSE_MAX_CLIENTS", d.sse_max_clients)?,
-            sse_keepalive_secs: parse_var(get, "SSE_KEEPALIVE_SECS", d.sse_keepalive_secs)?,
-        };
-        if let Some(url) = &s.redis_url {
-            ::redis::Client::open(url.as_str())
-                .map_err(|e| anyhow::anyhow!("REDIS_URL is not a Redis URL: {e}"))?;
-        }
-        if !(60..=30 * 24 * 3600).contains(&s.match_ttl_secs) {
-            anyhow::bail!("MATCH_TTL_SECS must be between 60 and 2592000");
-        }
-        if !(50..=60_000).contains(&s.redis_timeout_ms) {
-            anyhow::bail!("REDIS_TIMEOUT_MS must be between 50 and 60000");
-        }
-        if !(1..=100_000).contains(&s.events_replay) {
-            anyhow::bail!("EVENTS_REPLAY must be between 1 and 100000");
-        }
-        if !(1..=1_000_000).contains(&s.sse_max_clients) {
-            anyhow::bail!("SSE_MAX_CLIENTS must be between 1 and 1000000");
-        }
-        if !(1..=300).contains(&s.sse_keepalive_secs) {
-            anyhow::bail!("SSE_KEEPALIVE_SECS must be between 1 and 300");
-        }
-        if s.key_prefix.len() > 64 || s.key_prefix.chars().any(|c| c.is_whitespace()) {
-            anyhow::bail!("REDIS_KEY_PREFIX must be at most 64 characters, without spaces");
-        }
-        Ok(s)
-    }
-}
-
 /// Run a typed change through [`MatchStore::update`].
-pub async fn update_typed<T, F>(store: &dyn MatchStore, id: &str, mut f: F) -> Result<T, ApiError>
+pub async fn update_typed<T, F>(store: &dyn MatchStore, id: &str, mut f: F) -> Result<T, StoreError>
 where
     T: serde::Serialize + serde::de::DeserializeOwned,
-    F: FnMut(&mut Match) -> Result<T, ApiError> + Send,
+    F: FnMut(&mut Match) -> Result<T, GameError> + Send,
 {
     let v = store
         .update(
             id,
             Box::new(move |m| {
                 let out = f(m)?;
-                serde_json::to_value(out).map_err(ApiError::internal)
+                serde_json::to_value(out).map_err(|e| GameError::Internal(e.to_string()))
             }),
         )
         .await?;
-    serde_json::from_value(v).map_err(ApiError::internal)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn from(pairs: &[(&str, &str)]) -> anyhow::Result<StoreSettings> {
-        let m: std::collections::HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        StoreSettings::from_lookup(&|k| m.get(k).cloned())
-    }
-
-    #[test]
-    fn store_settings_default_to_memory_and_name_bad_variables() {
-        let d = from(&[]).unwrap();
-        assert_eq!(d, StoreSettings::default());
-        assert!(d.redis_url.is_none());
-        assert_eq!((d.key_prefix.as_str(), d.match_ttl_secs), ("wb:", 86_400));
-        let s = from(&[
-            ("REDIS_URL", "redis://10.0.0.5:6380/2"),
-            ("REDIS_KEY_PREFIX", "bocce:"),
-        ])
-        .unwrap();
-        assert_eq!(s.redis_url.as_deref(), Some("redis://10.0.0.5:6380/2"));
-        assert_eq!(s.key_prefix, "bocce:");
-        for (var, value) in [
-            ("REDIS_URL", "postgres://nope"),
-            ("MATCH_TTL_SECS", "5"),
-            ("REDIS_TIMEOUT_MS", "soon"),
-            ("SSE_MAX_CLIENTS", "0"),
-            ("REDIS_KEY_PREFIX", "has space"),
-        ] {
-            let e = format!("{:#}", from(&[(var, value)]).unwrap_err());
-            assert!(e.contains(var), "{var}: {e}");
-        }
-    }
+    serde_json::from_value(v).map_err(StoreError::internal)
 }

@@ -10,7 +10,7 @@
 //!   `ZREMRANGEBYSCORE` of the expired ones and a `ZCARD`, never a `KEYS` scan.
 //! - `P events` — the pub/sub channel every event is published on; each instance holds one
 //!   subscriber connection and hands events to its local subscribers ([`EventHub`]).
-//! - `P idem:{sha256}` — idempotency records (see `routes::idempotency`).
+//! - `P idem:{sha256}` — idempotency records (see [`super::idempotency`]).
 //!
 //! Atomicity: optimistic concurrency with a version-checked Lua script, not WATCH/MULTI/EXEC.
 //! An update reads the match, runs the change on a copy here, then sends one script that writes
@@ -31,10 +31,11 @@
 //! refills what its local subscribers missed from the replay logs.
 
 use super::events::{Event, EventHub};
-use super::{BoxFuture, MatchStore, Mutation, StoreSettings};
-use crate::error::{ApiError, Code};
-use crate::game::matches::quoted;
-use crate::game::matches::Match;
+use super::{BoxFuture, MatchStore, Mutation, StoreError};
+use crate::clock::SharedClock;
+use crate::config::StoreSettings;
+use crate::game::Match;
+use crate::metrics::Metrics;
 use redis::aio::ConnectionManager;
 use std::collections::HashMap;
 use std::future::Future;
@@ -88,9 +89,9 @@ impl RedisConn {
         format!("{}{rest}", self.prefix)
     }
 
-    /// Run a command (or script) against Redis under the store's timeout; any failure is a
-    /// 503 `store_unavailable`.
-    pub async fn run<T, F, Fut>(&self, what: &str, f: F) -> Result<T, ApiError>
+    /// Run a command (or script) against Redis under the store's timeout; any failure is
+    /// [`StoreError::Unavailable`].
+    pub async fn run<T, F, Fut>(&self, what: &str, f: F) -> Result<T, StoreError>
     where
         F: FnOnce(ConnectionManager) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
@@ -104,7 +105,7 @@ impl RedisConn {
     }
 
     /// Whether Redis answers.
-    pub async fn ping(&self) -> Result<(), ApiError> {
+    pub async fn ping(&self) -> Result<(), StoreError> {
         self.run("ping", |mut c| async move {
             redis::cmd("PING").query_async::<String>(&mut c).await
         })
@@ -113,7 +114,7 @@ impl RedisConn {
     }
 
     /// Delete `key` if it still holds `value`.
-    pub async fn delete_if(&self, key: &str, value: &str) -> Result<(), ApiError> {
+    pub async fn delete_if(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.run("release", |mut c| async move {
             redis::Script::new(DELETE_IF_SCRIPT)
                 .key(key)
@@ -126,13 +127,11 @@ impl RedisConn {
     }
 }
 
-fn unavailable(what: &str, e: &dyn std::fmt::Display) -> ApiError {
+fn unavailable(what: &str, e: &dyn std::fmt::Display) -> StoreError {
     tracing::warn!(error = %e, op = what, "redis unavailable");
-    ApiError::new(
-        Code::StoreUnavailable,
-        "the match store is unavailable: try again shortly",
-    )
-    .retry_after(RETRY_AFTER_SECS)
+    StoreError::Unavailable {
+        retry_after: RETRY_AFTER_SECS,
+    }
 }
 
 pub struct RedisMatchStore {
@@ -143,15 +142,22 @@ pub struct RedisMatchStore {
     hub: EventHub,
     /// One lock per match being updated on this instance (pruned when unused).
     locks: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
+    clock: SharedClock,
+    metrics: Arc<Metrics>,
 }
 
 impl RedisMatchStore {
     /// A store on `settings.redis_url`. Connects lazily (the service starts, not ready, while
     /// Redis is down) and must be created inside a Tokio runtime.
-    pub fn new(settings: &StoreSettings) -> anyhow::Result<RedisMatchStore> {
+    pub fn new(
+        settings: &StoreSettings,
+        clock: SharedClock,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<RedisMatchStore> {
         let url = settings
             .redis_url
-            .as_deref()
+            .as_ref()
+            .map(|u| u.expose())
             .ok_or_else(|| anyhow::anyhow!("REDIS_URL is not set"))?;
         let client = redis::Client::open(url)?;
         let timeout = Duration::from_millis(settings.redis_timeout_ms);
@@ -173,6 +179,8 @@ impl RedisMatchStore {
             replay: settings.events_replay.max(1),
             hub: EventHub::new(256),
             locks: Mutex::new(HashMap::new()),
+            clock,
+            metrics,
         })
     }
 
@@ -210,7 +218,7 @@ impl RedisMatchStore {
         l
     }
 
-    async fn read(&self, id: &str) -> Result<Option<(String, Match)>, ApiError> {
+    async fn read(&self, id: &str) -> Result<Option<(String, Match)>, StoreError> {
         let key = self.match_key(id);
         let (version, json): (Option<String>, Option<String>) = self
             .redis
@@ -225,7 +233,7 @@ impl RedisMatchStore {
             .await?;
         match (version, json) {
             (Some(v), Some(j)) => {
-                let m: Match = serde_json::from_str(&j).map_err(ApiError::internal)?;
+                let m: Match = serde_json::from_str(&j).map_err(StoreError::internal)?;
                 Ok(Some((v, m)))
             }
             _ => Ok(None),
@@ -233,7 +241,7 @@ impl RedisMatchStore {
     }
 
     fn expiry(&self) -> u64 {
-        crate::routes::now() + self.ttl_secs
+        self.clock.now() + self.ttl_secs
     }
 
     /// Listen to the events channel and hand every event to the local subscribers; reconnect
@@ -313,9 +321,9 @@ impl RedisMatchStore {
 }
 
 impl MatchStore for RedisMatchStore {
-    fn insert(&self, m: Match) -> BoxFuture<'_, Result<(), ApiError>> {
+    fn insert(&self, m: Match) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
-            let json = serde_json::to_string(&m).map_err(ApiError::internal)?;
+            let json = serde_json::to_string(&m).map_err(StoreError::internal)?;
             let key = self.match_key(&m.id);
             let index = self.index_key();
             let (ttl, expiry) = (self.ttl_secs, self.expiry());
@@ -346,7 +354,7 @@ impl MatchStore for RedisMatchStore {
         })
     }
 
-    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Match>, ApiError>> {
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Match>, StoreError>> {
         Box::pin(async move { Ok(self.read(id).await?.map(|(_, m)| m)) })
     }
 
@@ -354,15 +362,16 @@ impl MatchStore for RedisMatchStore {
         &'a self,
         id: &'a str,
         mut f: Mutation<'a>,
-    ) -> BoxFuture<'a, Result<serde_json::Value, ApiError>> {
+    ) -> BoxFuture<'a, Result<serde_json::Value, StoreError>> {
         Box::pin(async move {
             let lock = self.local_lock(id);
             let _queued = lock.lock().await;
             let script = redis::Script::new(UPDATE_SCRIPT);
             for attempt in 0..MAX_ATTEMPTS {
-                let (version, before) = self.read(id).await?.ok_or_else(|| {
-                    ApiError::new(Code::UnknownMatch, format!("no match '{}'", quoted(id)))
-                })?;
+                let (version, before) = self
+                    .read(id)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
                 let mut after = before.clone();
                 let out = f(&mut after)?;
                 if after == before {
@@ -372,10 +381,10 @@ impl MatchStore for RedisMatchStore {
                     after.version = before.version + 1;
                 }
                 let events = super::events::diff(&before, &mut after);
-                let json = serde_json::to_string(&after).map_err(ApiError::internal)?;
+                let json = serde_json::to_string(&after).map_err(StoreError::internal)?;
                 let mut payloads = Vec::with_capacity(events.len());
                 for e in &events {
-                    payloads.push(serde_json::to_string(e).map_err(ApiError::internal)?);
+                    payloads.push(serde_json::to_string(e).map_err(StoreError::internal)?);
                 }
                 let keys = [self.match_key(id), self.events_key(id), self.index_key()];
                 let (ttl, expiry, replay, channel) =
@@ -401,15 +410,11 @@ impl MatchStore for RedisMatchStore {
                     .await?;
                 match written {
                     1 => {
-                        crate::metrics::count_committed(events.iter().map(|e| e.event.as_str()));
+                        self.metrics
+                            .count_committed(events.iter().map(|e| e.event.as_str()));
                         return Ok(out);
                     }
-                    -1 => {
-                        return Err(ApiError::new(
-                            Code::UnknownMatch,
-                            format!("no match '{}'", quoted(id)),
-                        ))
-                    }
+                    -1 => return Err(StoreError::NotFound(id.to_string())),
                     _ => {
                         // Another instance wrote first: back off a little (jittered) and redo
                         // the change on the fresh match.
@@ -418,11 +423,7 @@ impl MatchStore for RedisMatchStore {
                     }
                 }
             }
-            Err(ApiError::new(
-                Code::Conflict,
-                "the match is changing too fast to apply this: try again",
-            )
-            .retry_after(1))
+            Err(StoreError::Contended { retry_after: 1 })
         })
     }
 
@@ -440,8 +441,8 @@ impl MatchStore for RedisMatchStore {
     fn count(&self) -> BoxFuture<'_, usize> {
         Box::pin(async move {
             let index = self.index_key();
-            let now = crate::routes::now();
-            let r: Result<(usize,), ApiError> = self
+            let now = self.clock.now();
+            let r: Result<(usize,), StoreError> = self
                 .redis
                 .run("count", |mut c| async move {
                     redis::pipe()
@@ -461,7 +462,7 @@ impl MatchStore for RedisMatchStore {
         })
     }
 
-    fn flush(&self) -> BoxFuture<'_, Result<(), ApiError>> {
+    fn flush(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move { Ok(()) })
     }
 
@@ -469,7 +470,7 @@ impl MatchStore for RedisMatchStore {
         &'a self,
         id: &'a str,
         after: u64,
-    ) -> BoxFuture<'a, Result<Vec<Event>, ApiError>> {
+    ) -> BoxFuture<'a, Result<Vec<Event>, StoreError>> {
         Box::pin(async move {
             let key = self.events_key(id);
             let raw: Vec<String> = self
@@ -485,7 +486,7 @@ impl MatchStore for RedisMatchStore {
                 .await?;
             let mut out = Vec::with_capacity(raw.len());
             for r in raw {
-                let e: Event = serde_json::from_str(&r).map_err(ApiError::internal)?;
+                let e: Event = serde_json::from_str(&r).map_err(StoreError::internal)?;
                 if e.id > after {
                     out.push(e);
                 }

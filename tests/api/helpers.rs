@@ -40,7 +40,7 @@ pub fn test_settings() -> Settings {
     s.rate_limits.enabled = false;
     // Puzzle progress in a private in-memory SQLite database (tests/api/puzzles.rs uses
     // Postgres and SQLite files).
-    s.progress = word_bocce::store::progress::ProgressSettings::sqlite(":memory:");
+    s.progress = word_bocce::config::ProgressSettings::sqlite(":memory:");
     s
 }
 

@@ -7,6 +7,7 @@ mod meta;
 mod page;
 mod puzzles;
 mod redis_store;
+mod secrets;
 mod sentry;
 mod shutdown;
 mod visualize;

@@ -9,9 +9,9 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use word_bocce::config::ProgressSettings;
 use word_bocce::puzzles::play::PuzzleMoveInput;
 use word_bocce::puzzles::LoadedPuzzle;
-use word_bocce::store::progress::ProgressSettings;
 
 // ------------------------------------------------------------------------------------------
 // Fixtures: a database per test, a TCP proxy that can cut the app off from it.

@@ -27,7 +27,7 @@ fn prefix() -> String {
 
 pub fn redis_settings(url: &str, prefix: &str) -> Settings {
     let mut s = test_settings();
-    s.store.redis_url = Some(url.to_string());
+    s.store.redis_url = Some(url.into());
     s.store.key_prefix = prefix.to_string();
     s
 }

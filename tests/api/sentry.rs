@@ -6,7 +6,7 @@ use crate::helpers::{engine, logs, test_settings};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use word_bocce::error::ApiError;
+use word_bocce::routes::problem::ApiError;
 use word_bocce::startup::Application;
 
 /// Every request body the stand-in received, with its method and path first.
@@ -73,7 +73,7 @@ fn failing_routes(cfg: &mut web::ServiceConfig) {
         "/test/outage",
         web::get().to(|| async {
             Err::<HttpResponse, _>(ApiError::new(
-                word_bocce::error::Code::StoreUnavailable,
+                word_bocce::routes::problem::Code::StoreUnavailable,
                 "the match store is down",
             ))
         }),
@@ -89,7 +89,7 @@ async fn internal_errors_and_panics_reach_sentry_with_the_request_context() {
     logs();
     let (port, received) = stand_in();
     let mut settings = test_settings();
-    settings.sentry.dsn = Some(format!("http://publickey@127.0.0.1:{port}/42"));
+    settings.sentry.dsn = Some(format!("http://publickey@127.0.0.1:{port}/42").into());
     settings.sentry.environment = "ci-test".into();
     let guard = word_bocce::telemetry::init_sentry(&settings.sentry).expect("sentry starts");
     let app = Application::build_with_routes(settings, engine(), failing_routes).unwrap();

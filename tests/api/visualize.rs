@@ -264,7 +264,7 @@ async fn bad_input_gets_clear_4xx() {
         "bad_request",
     )
     .await;
-    // A move that cancels out has nothing to draw.
+    // A move that cancels out has nothing to draw: the same code as everywhere a move cancels.
     assert_problem(
         app.get(
             "/visualize/move/king/queen?public_word=king&public_sign=-",
@@ -272,7 +272,7 @@ async fn bad_input_gets_clear_4xx() {
         )
         .await,
         422,
-        "invalid_input",
+        "invalid_move",
     )
     .await;
 }

@@ -77,6 +77,15 @@ async fn unknown_words_get_suggestions_and_bad_input_422() {
         .post("/analogy", None, &json!({"positive": ["king"], "topn": 0}))
         .await;
     assert_problem(r, 422, "invalid_input").await;
+    // Words that cancel out: the code a match move and a puzzle solve get for the same thing.
+    let r = app
+        .post(
+            "/analogy",
+            None,
+            &json!({"positive": ["king"], "negative": ["king"]}),
+        )
+        .await;
+    assert_problem(r, 422, "invalid_move").await;
 }
 
 #[tokio::test]

@@ -133,9 +133,10 @@ fn slurs_are_never_played_and_ordinary_words_are() {
     let mut shown = Vec::new();
     for &w in NEVER_DEALT {
         if let Some(id) = e.emb.lookup(w) {
-            let played = word_bocce::game::matches::joker_word(e, w, target);
+            let played = word_bocce::game::rules::joker_word(e, w, target);
             if let Err(err) = &played {
-                assert_eq!(err.code.as_str(), "joker_word_forbidden", "'{w}'");
+                let problem = word_bocce::routes::problem::ApiError::from(err.clone());
+                assert_eq!(problem.code.as_str(), "joker_word_forbidden", "'{w}'");
             }
             if !e.emb.is_offensive(id) || played.is_ok() {
                 shown.push(w);
@@ -154,7 +155,7 @@ fn slurs_are_never_played_and_ordinary_words_are() {
     ] {
         assert!(!e.emb.is_offensive(id_of(w)), "'{w}' is hidden");
         assert!(
-            word_bocce::game::matches::joker_word(e, w, target).is_ok(),
+            word_bocce::game::rules::joker_word(e, w, target).is_ok(),
             "'{w}' refused as a joker"
         );
     }

@@ -14,6 +14,7 @@ mod deck;
 mod exact_vs_reference;
 mod frozen_graph;
 mod importers;
+mod layers;
 mod puzzles;
 mod recall;
 mod scoring;

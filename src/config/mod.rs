@@ -1,14 +1,32 @@
-//! Settings from the environment, validated at startup with messages that name the variable.
+//! Every setting of the service, in one place: built-in defaults < the optional `CONFIG_FILE` <
+//! environment variables, each section parsed and validated once, with messages that name the
+//! variable. Modules receive their section as typed values; secrets are [`Secret`]s.
 
 use crate::embeddings::deck::DEFAULT_DECK_SIZE;
 use crate::game::deal::Difficulty;
-use crate::game::matches::{MatchSettings, SettingsInput};
+use crate::game::{MatchSettings, SettingsInput};
 use crate::index::IndexParams;
 use anyhow::{bail, Context};
 use std::path::PathBuf;
 
 mod layers;
+pub mod progress;
+mod secret;
+pub mod shutdown;
+pub mod store;
+
 pub use layers::{known_keys, layered_lookup, parse_config, process_env};
+pub use progress::ProgressSettings;
+pub use secret::Secret;
+pub use shutdown::ShutdownSettings;
+pub use store::StoreSettings;
+
+/// Settings read only from the process environment, never from `CONFIG_FILE` (logging and the
+/// SIMD cap are read before any settings are; the file's own name cannot be in the file).
+pub const ENVIRONMENT_ONLY: &[&str] = &["CONFIG_FILE", "RUST_LOG", "LOG_LEVEL", "WORD_BOCCE_SIMD"];
+
+/// The puzzle catalogue's directory by default.
+pub const DEFAULT_PUZZLES_DIR: &str = "puzzles";
 
 /// The committed default model.
 pub const DEFAULT_MODEL_PATH: &str = "models/glove-6B-50d-100k.wbm";
@@ -208,24 +226,24 @@ pub struct Settings {
     /// Origins allowed cross-origin (CORS); none by default.
     pub allowed_origins: Vec<String>,
     /// Bearer token of `/admin/*`; unset: those routes do not exist.
-    pub admin_token: Option<String>,
+    pub admin_token: Option<Secret>,
     /// Error reports (off unless `SENTRY_DSN` is set).
     pub sentry: SentrySettings,
     /// The match store (memory or Redis) and its live events.
-    pub store: crate::store::StoreSettings,
+    pub store: StoreSettings,
     /// Graceful shutdown.
-    pub shutdown: crate::shutdown::ShutdownSettings,
+    pub shutdown: ShutdownSettings,
     /// The puzzle catalogue directory (`PUZZLES_DIR`).
     pub puzzles_dir: PathBuf,
     /// Where puzzle progress lives (`DATABASE_URL`, `SQLITE_PATH`, `DATABASE_*`).
-    pub progress: crate::store::progress::ProgressSettings,
+    pub progress: ProgressSettings,
 }
 
 /// Where and how errors are reported to Sentry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SentrySettings {
     /// `SENTRY_DSN`; `None`: no reports.
-    pub dsn: Option<String>,
+    pub dsn: Option<Secret>,
     pub environment: String,
     pub release: String,
     /// Fraction of requests traced (performance monitoring), 0–1.
@@ -235,14 +253,14 @@ pub struct SentrySettings {
 impl SentrySettings {
     fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<SentrySettings> {
         let s = SentrySettings {
-            dsn: get("SENTRY_DSN"),
+            dsn: get("SENTRY_DSN").map(Secret::new),
             environment: get("SENTRY_ENVIRONMENT").unwrap_or_else(|| "production".into()),
             release: get("SENTRY_RELEASE")
                 .unwrap_or_else(|| concat!("word-bocce@", env!("CARGO_PKG_VERSION")).into()),
             traces_sample_rate: parse_var(get, "SENTRY_TRACES_SAMPLE_RATE", 0.0f32)?,
         };
         if let Some(dsn) = &s.dsn {
-            if let Err(e) = dsn.parse::<sentry::types::Dsn>() {
+            if let Err(e) = dsn.expose().parse::<sentry::types::Dsn>() {
                 bail!("SENTRY_DSN is not a valid DSN: {e}");
             }
         }
@@ -282,7 +300,11 @@ impl Settings {
             },
         };
         let match_defaults = input.resolve(&d).map_err(|e| {
-            let var = match e.field.as_deref() {
+            let field = match &e {
+                crate::game::GameError::InvalidSettings { field, .. } => Some(field.as_str()),
+                _ => None,
+            };
+            let var = match field {
                 Some("settings.N_public") => "N_PUBLIC",
                 Some("settings.M_private") => "M_PRIVATE",
                 Some("settings.wildcard_ratio") => "WILDCARD_RATIO",
@@ -291,7 +313,7 @@ impl Settings {
                 Some("settings.max_players") => "MAX_PLAYERS",
                 _ => "a match setting",
             };
-            anyhow::anyhow!("{var}: {}", e.detail)
+            anyhow::anyhow!("{var}: {e}")
         })?;
         let snapshot_path = match get("SNAPSHOT_PATH") {
             Some(v) if v == "off" || v == "none" => None,
@@ -336,12 +358,12 @@ impl Settings {
                     .collect::<Result<_, _>>()
                     .map_err(|e| anyhow::anyhow!("TRUSTED_PROXIES: {e}"))?,
             },
-            admin_token: get("ADMIN_TOKEN"),
+            admin_token: get("ADMIN_TOKEN").map(Secret::new),
             sentry: SentrySettings::from_lookup(get)?,
             puzzles_dir: get("PUZZLES_DIR")
                 .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(crate::puzzles::DEFAULT_DIR)),
-            progress: crate::store::progress::ProgressSettings::from_lookup(get)?,
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_PUZZLES_DIR)),
+            progress: ProgressSettings::from_lookup(get)?,
             allowed_origins: get("ALLOWED_ORIGINS")
                 .map(|v| {
                     v.split(',')
@@ -350,8 +372,8 @@ impl Settings {
                         .collect()
                 })
                 .unwrap_or_default(),
-            store: crate::store::StoreSettings::from_lookup(get)?,
-            shutdown: crate::shutdown::ShutdownSettings::from_lookup(get)?,
+            store: StoreSettings::from_lookup(get)?,
+            shutdown: ShutdownSettings::from_lookup(get)?,
         };
         let l = &s.rate_limits;
         for (name, v) in [
@@ -366,7 +388,10 @@ impl Settings {
                 bail!("{name} must be between 1 and 1000000, got {v}");
             }
         }
-        if s.admin_token.as_ref().is_some_and(|t| t.len() < 16) {
+        if s.admin_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
             bail!("ADMIN_TOKEN must be at least 16 characters");
         }
         for o in &s.allowed_origins {
@@ -470,5 +495,135 @@ mod tests {
         assert!(e.contains("INDEX_M"), "{e}");
         let e = format!("{:#}", from(&[("DECK_SIZE", "5")]).unwrap_err());
         assert!(e.contains("DECK_SIZE"), "{e}");
+    }
+
+    /// Every name `Settings::from_lookup` asks for, with `set` answered as given.
+    fn names_read(set: &[(&str, &str)]) -> std::collections::BTreeSet<String> {
+        let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        let get = |k: &str| {
+            asked.borrow_mut().insert(k.to_string());
+            set.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        };
+        Settings::from_lookup(&get).expect("valid settings");
+        asked.into_inner()
+    }
+
+    #[test]
+    fn the_documented_variables_are_the_ones_the_code_reads() {
+        // Some names are only read when another is set: set those too.
+        let mut read = names_read(&[]);
+        read.extend(names_read(&[
+            ("RNG_SEED", "7"),
+            ("DATABASE_URL", "postgres://h/db"),
+            ("REDIS_URL", "redis://h:6379"),
+            ("SENTRY_DSN", "https://key@o1.example.org/1"),
+        ]));
+        // The configuration file takes exactly these names (`.env.example` is its list).
+        let example: std::collections::BTreeSet<String> = known_keys()
+            .into_iter()
+            .filter(|k| !ENVIRONMENT_ONLY.contains(k))
+            .map(String::from)
+            .collect();
+        assert_eq!(
+            example, read,
+            ".env.example against the settings the code reads"
+        );
+        // An environment-only name in the file is refused, not silently ignored.
+        for name in ENVIRONMENT_ONLY {
+            let e = parse_config("f", &format!("{name}=x"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("only be set in the environment"), "{name}: {e}");
+        }
+        // The operator's table: every name the code reads, from the file or the environment.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let doc = std::fs::read_to_string(root.join("docs/operations.md")).unwrap();
+        let documented: std::collections::BTreeSet<String> = doc
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split_once('`'))
+            .map(|(name, _)| name.to_string())
+            .filter(|name| {
+                name.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            })
+            .collect();
+        let mut code = read.clone();
+        code.extend(ENVIRONMENT_ONLY.iter().map(|s| s.to_string()));
+        assert_eq!(
+            documented, code,
+            "docs/operations.md's table against the code"
+        );
+        // And the environment-only names are really read somewhere in the crate.
+        let mut sources = String::new();
+        for dir in ["src", "src/config"] {
+            for e in std::fs::read_dir(root.join(dir)).unwrap() {
+                let p = e.unwrap().path();
+                if p.extension().is_some_and(|x| x == "rs") {
+                    sources.push_str(&std::fs::read_to_string(p).unwrap());
+                }
+            }
+        }
+        for name in ENVIRONMENT_ONLY {
+            assert!(
+                sources.contains(&format!("\"{name}\"")),
+                "{name} is read nowhere"
+            );
+        }
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_or_errors() {
+        let secrets = [
+            (
+                "ADMIN_TOKEN",
+                "admin-s3cret-token-0123456789",
+                "admin-s3cret",
+            ),
+            (
+                "DATABASE_URL",
+                "postgres://u:pg-s3cret-pw@db.example.org/app",
+                "pg-s3cret",
+            ),
+            (
+                "REDIS_URL",
+                "redis://:redis-s3cret-pw@cache.example.org:6379/0",
+                "redis-s3cret",
+            ),
+            (
+                "SENTRY_DSN",
+                "https://sentrys3cretkey@o1.example.org/42",
+                "sentrys3cret",
+            ),
+        ];
+        let get = |k: &str| secrets.iter().find(|s| s.0 == k).map(|s| s.1.to_string());
+        let s = Settings::from_lookup(&get).unwrap();
+        let shown = format!("{s:?} {s:#?}");
+        for (name, _, fragment) in secrets {
+            assert!(!shown.contains(fragment), "{name} shows in Debug: {shown}");
+        }
+        assert!(shown.contains("[REDACTED]"));
+        // The values are there for the code that uses them.
+        assert_eq!(
+            s.admin_token.as_ref().map(Secret::expose),
+            Some(secrets[0].1)
+        );
+        assert_eq!(
+            s.store.redis_url.as_ref().map(Secret::expose),
+            Some(secrets[2].1)
+        );
+        assert_eq!(
+            s.sentry.dsn.as_ref().map(Secret::expose),
+            Some(secrets[3].1)
+        );
+        // An invalid secret is refused by name, without echoing it.
+        let bad = |k: &str| (k == "REDIS_URL").then(|| "nope://redis-s3cret-pw".to_string());
+        let e = format!("{:#}", Settings::from_lookup(&bad).unwrap_err());
+        assert!(
+            e.contains("REDIS_URL") && !e.contains("redis-s3cret"),
+            "{e}"
+        );
     }
 }

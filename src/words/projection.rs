@@ -1,6 +1,6 @@
 //! The 2-D pictures of the visualise endpoints: principal component analysis of a handful of
 //! vectors (words, a move's ball and its steps), by nalgebra's symmetric eigen-decomposition of
-//! their covariance. Pure: no I/O, no actix.
+//! their covariance. Pure: no I/O.
 
 use nalgebra::{DMatrix, SymmetricEigen};
 

@@ -1,0 +1,282 @@
+//! The rules of play: what a round deals, what makes a move legal (cards, JOKER words), how it
+//! is scored, what a name may be, and who may do what with a token.
+
+use super::deal::{self, Card, DealSpec};
+use super::state::{Match, MoveInput, MoveResult, ParMove, Player, Round, RoundStatus};
+use super::{GameError, JokerRule, NameRule};
+use crate::embeddings::{vocab, WordId};
+use crate::engine::Engine;
+use crate::scoring::{self, Term};
+use crate::tokens::token_matches;
+use std::collections::BTreeMap;
+
+pub const JOKER: &str = "JOKER";
+/// A joker word may not be this close to the target (API.md).
+pub const JOKER_MAX_COSINE: f32 = 0.85;
+
+fn word_id(engine: &Engine, w: &str) -> Result<WordId, GameError> {
+    engine
+        .emb
+        .id(w)
+        .ok_or_else(|| GameError::Internal(format!("dealt word '{w}' is not in the loaded model")))
+}
+
+impl Match {
+    /// Deal the next round for the current players (reproducible from the match's seed and
+    /// the round number). Pure: the caller runs it off the async workers and applies it.
+    pub fn deal_next_round(&self, engine: &Engine, now: u64) -> Result<Round, GameError> {
+        let number = self.rounds.len() + 1;
+        let spec = DealSpec {
+            n_public: self.settings.n_public,
+            m_private: self.settings.m_private,
+            players: self.players.len(),
+            wildcard_ratio: self.settings.wildcard_ratio,
+            difficulty: self.settings.difficulty,
+        };
+        let seed = self.seed ^ (number as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let d = deal::deal(engine, &spec, seed).map_err(|e| GameError::Internal(e.to_string()))?;
+        let w = |id: WordId| engine.emb.word(id).to_string();
+        let mut hands = BTreeMap::new();
+        let mut par = BTreeMap::new();
+        for (p, hand) in self.players.iter().zip(&d.private) {
+            let cards: Vec<String> = hand
+                .iter()
+                .map(|c| match c {
+                    Card::Word(id) => w(*id),
+                    Card::Joker => JOKER.to_string(),
+                })
+                .collect();
+            if let Some(best) = deal::par(engine, d.start, d.target, &d.public, hand) {
+                let terms = [
+                    Term {
+                        word: d.start,
+                        sign: 1,
+                    },
+                    Term {
+                        word: best.mv.public,
+                        sign: best.mv.public_sign,
+                    },
+                    Term {
+                        word: best.mv.private,
+                        sign: best.mv.private_sign,
+                    },
+                ];
+                let rank = scoring::ball(&engine.emb, &terms)
+                    .map(|b| engine.exact.rank(&b, d.target, &terms.map(|t| t.word)))
+                    .unwrap_or(0);
+                par.insert(
+                    p.id.clone(),
+                    ParMove {
+                        player_id: p.id.clone(),
+                        mv: MoveInput {
+                            public_token: w(best.mv.public),
+                            public_sign: best.mv.public_sign,
+                            private_token: w(best.mv.private),
+                            private_sign: best.mv.private_sign,
+                            joker_override_token: None,
+                        },
+                        similarity: best.similarity,
+                        rank,
+                    },
+                );
+            }
+            hands.insert(p.id.clone(), cards);
+        }
+        Ok(Round {
+            id: format!("r{number}"),
+            number,
+            start_word: w(d.start),
+            target_word: w(d.target),
+            public_cards: d.public.iter().map(|&id| w(id)).collect(),
+            hands,
+            deadline_ts: now + self.settings.timeout_secs,
+            status: RoundStatus::Open,
+            moves: BTreeMap::new(),
+            par,
+        })
+    }
+
+    /// Check a move against the round's rules and the player's cards; returns the move's terms
+    /// (start first) and target, ready to score. Does not change the match.
+    pub fn check_move(
+        &self,
+        engine: &Engine,
+        round_id: &str,
+        player_id: &str,
+        mv: &MoveInput,
+        now: u64,
+    ) -> Result<(Vec<Term>, WordId), GameError> {
+        let round = self.round(round_id)?;
+        if round.status == RoundStatus::Resolved || now >= round.deadline_ts {
+            return Err(GameError::RoundClosed);
+        }
+        if self.current_round().map(|r| r.id.as_str()) != Some(round_id) {
+            return Err(GameError::RoundClosed);
+        }
+        if !round.public_cards.contains(&mv.public_token) {
+            return Err(GameError::NotAPublicCard(mv.public_token.clone()));
+        }
+        let hand = round.hands.get(player_id).map(Vec::as_slice).unwrap_or(&[]);
+        if !hand.contains(&mv.private_token) {
+            return Err(GameError::NotYourCard(mv.private_token.clone()));
+        }
+        let target = word_id(engine, &round.target_word)?;
+        let start = word_id(engine, &round.start_word)?;
+        let public = word_id(engine, &mv.public_token)?;
+        let private = if mv.private_token == JOKER {
+            let raw = mv.joker_override_token.as_deref().unwrap_or("");
+            joker_word(engine, raw, target)?
+        } else {
+            word_id(engine, &mv.private_token)?
+        };
+        Ok((
+            vec![
+                Term {
+                    word: start,
+                    sign: 1,
+                },
+                Term {
+                    word: public,
+                    sign: mv.public_sign,
+                },
+                Term {
+                    word: private,
+                    sign: mv.private_sign,
+                },
+            ],
+            target,
+        ))
+    }
+}
+
+/// A joker's word: in the vocabulary, letters only, not offensive, not the target and not
+/// within cosine 0.85 of it.
+pub fn joker_word(engine: &Engine, raw: &str, target: WordId) -> Result<WordId, GameError> {
+    let w = raw.trim().to_lowercase();
+    if w.is_empty() {
+        return Err(GameError::JokerWordMissing);
+    }
+    if !w.chars().all(char::is_alphabetic) {
+        return Err(GameError::JokerWordForbidden(JokerRule::LettersOnly));
+    }
+    let Some(id) = engine.emb.id(&w) else {
+        return Err(vocab::unknown(&engine.emb, &engine.deck, &w, "joker_override_token").into());
+    };
+    if engine.emb.is_offensive(id) {
+        return Err(GameError::JokerWordForbidden(JokerRule::Offensive));
+    }
+    if id == target || engine.emb.cosine(id, target) > JOKER_MAX_COSINE {
+        return Err(GameError::JokerWordForbidden(JokerRule::NearTarget));
+    }
+    Ok(id)
+}
+
+/// Score a checked move (see [`crate::scoring::score_move`]).
+pub fn score(engine: &Engine, terms: &[Term], target: WordId) -> Result<MoveResult, GameError> {
+    let s = scoring::score_move(&engine.emb, &engine.exact, terms, target)
+        .ok_or(scoring::CancelsOut)?;
+    Ok(MoveResult {
+        similarity: s.similarity,
+        rank: s.rank,
+        nearest: s.nearest,
+        nearest_sim: s.nearest_sim,
+        contributions: s.contributions.into_iter().map(Into::into).collect(),
+    })
+}
+
+/// Names: 1–50 characters after collapsing white space; letters, digits, space, `-`, `_`; no
+/// profanity. `field` names the input in the error.
+pub fn clean_name(raw: &str, field: &str) -> Result<String, GameError> {
+    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    let invalid = |reason| GameError::InvalidName {
+        field: field.to_string(),
+        reason,
+    };
+    let len = name.chars().count();
+    if !(1..=50).contains(&len) {
+        return Err(invalid(NameRule::Length));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == ' ' || c == '-' || c == '_')
+    {
+        return Err(invalid(NameRule::Characters));
+    }
+    if rustrict::CensorStr::is_inappropriate(name.as_str()) {
+        return Err(GameError::InappropriateName {
+            field: field.to_string(),
+        });
+    }
+    Ok(name)
+}
+
+// ---- who may do what: capabilities are tokens, stored as hashes ----
+
+/// The host's token, or: forbidden for a player's token, invalid for any other.
+pub fn require_host(m: &Match, token_hash: &str) -> Result<(), GameError> {
+    if token_matches(token_hash, &m.host_token_hash) {
+        return Ok(());
+    }
+    if m.players
+        .iter()
+        .any(|p| token_matches(token_hash, &p.token_hash))
+    {
+        return Err(GameError::NotHost);
+    }
+    Err(GameError::InvalidToken)
+}
+
+/// The player a token belongs to: forbidden for the host's token, invalid for any other.
+pub fn token_player<'a>(m: &'a Match, token_hash: &str) -> Result<&'a Player, GameError> {
+    if let Some(p) = m
+        .players
+        .iter()
+        .find(|p| token_matches(token_hash, &p.token_hash))
+    {
+        return Ok(p);
+    }
+    if token_matches(token_hash, &m.host_token_hash) {
+        return Err(GameError::HostIsNotAPlayer);
+    }
+    Err(GameError::InvalidToken)
+}
+
+/// The token's player, who must be `player_id` (unknown if there is no such player, forbidden
+/// if it is someone else).
+pub fn require_player<'a>(
+    m: &'a Match,
+    token_hash: &str,
+    player_id: &str,
+) -> Result<&'a Player, GameError> {
+    let me = token_player(m, token_hash)?;
+    if me.id == player_id {
+        Ok(me)
+    } else if m.player(player_id).is_none() {
+        Err(GameError::UnknownPlayer(player_id.to_string()))
+    } else {
+        Err(GameError::OtherPlayersToken)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name_error(raw: &str) -> GameError {
+        clean_name(raw, "n").unwrap_err()
+    }
+
+    #[test]
+    fn names_are_collapsed_checked_and_filtered() {
+        assert_eq!(clean_name("  Alice   B ", "n").unwrap(), "Alice B");
+        let invalid = |e: GameError| matches!(e, GameError::InvalidName { .. });
+        assert!(invalid(name_error("")));
+        assert!(invalid(name_error(&"x".repeat(51))));
+        assert!(invalid(name_error("bob<script>")));
+        assert!(matches!(
+            name_error("fuck you"),
+            GameError::InappropriateName { .. }
+        ));
+        assert!(clean_name("Zoë_2-x", "n").is_ok());
+    }
+}

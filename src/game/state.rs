@@ -1,0 +1,324 @@
+//! A match as the stores keep it: lobby, rounds, moves, and the transitions between them.
+//! Pure state over a serialisable [`Match`]; words are kept as strings so a snapshot does not
+//! depend on the ids of one model file.
+
+use super::settings::MatchSettings;
+use super::GameError;
+use crate::scoring::Contribution;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MatchStatus {
+    Lobby,
+    InProgress,
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RoundStatus {
+    Open,
+    Resolved,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Player {
+    pub id: String,
+    pub name: String,
+    /// sha256 of the player's bearer token, hex.
+    pub token_hash: String,
+}
+
+/// A move as submitted, normalised: words lower-cased, signs +1/-1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MoveInput {
+    pub public_token: String,
+    pub public_sign: i8,
+    pub private_token: String,
+    pub private_sign: i8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub joker_override_token: Option<String>,
+}
+
+/// The score of a move (API.md "Scoring a move").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MoveResult {
+    pub similarity: f32,
+    pub rank: usize,
+    pub nearest: String,
+    pub nearest_sim: f32,
+    pub contributions: Vec<ContributionView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ContributionView {
+    pub word: String,
+    pub sign: i8,
+    pub share: f32,
+}
+
+impl From<Contribution> for ContributionView {
+    fn from(c: Contribution) -> Self {
+        ContributionView {
+            word: c.word,
+            sign: c.sign,
+            share: c.share,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmittedMove {
+    pub input: MoveInput,
+    pub result: MoveResult,
+}
+
+/// A player's par: the best move their cards allowed (jokers aside).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ParMove {
+    pub player_id: String,
+    #[serde(rename = "move")]
+    pub mv: MoveInput,
+    pub similarity: f32,
+    pub rank: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Round {
+    pub id: String,
+    pub number: usize,
+    pub start_word: String,
+    pub target_word: String,
+    pub public_cards: Vec<String>,
+    /// Private cards per player id (`JOKER` for a joker).
+    pub hands: BTreeMap<String, Vec<String>>,
+    pub deadline_ts: u64,
+    pub status: RoundStatus,
+    pub moves: BTreeMap<String, SubmittedMove>,
+    /// Computed at deal time, revealed at resolve.
+    pub par: BTreeMap<String, ParMove>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    pub id: String,
+    pub name: String,
+    pub seed: u64,
+    pub settings: MatchSettings,
+    pub status: MatchStatus,
+    pub host_token_hash: String,
+    pub players: Vec<Player>,
+    pub rounds: Vec<Round>,
+    pub created_at: u64,
+    pub updated_at: u64,
+    /// Bumped on every change: the ETag of reads, and the version of optimistic writes.
+    pub version: u64,
+    /// The id of the last live event of this match (`GET /match/{id}/events`); the store
+    /// advances it in the same atomic write as the change the events describe.
+    #[serde(default)]
+    pub event_seq: u64,
+}
+
+impl Match {
+    pub fn new(
+        id: String,
+        name: String,
+        seed: u64,
+        settings: MatchSettings,
+        host_token_hash: String,
+        now: u64,
+    ) -> Match {
+        Match {
+            id,
+            name,
+            seed,
+            settings,
+            status: MatchStatus::Lobby,
+            host_token_hash,
+            players: Vec::new(),
+            rounds: Vec::new(),
+            created_at: now,
+            updated_at: now,
+            version: 0,
+            event_seq: 0,
+        }
+    }
+
+    pub fn touch(&mut self, now: u64) {
+        self.updated_at = now;
+        self.version += 1;
+    }
+
+    pub fn current_round(&self) -> Option<&Round> {
+        self.rounds.last()
+    }
+
+    pub fn player(&self, id: &str) -> Option<&Player> {
+        self.players.iter().find(|p| p.id == id)
+    }
+
+    pub fn join(&mut self, player: Player, now: u64) -> Result<(), GameError> {
+        match self.status {
+            MatchStatus::Lobby => {}
+            _ => return Err(GameError::MatchAlreadyStarted),
+        }
+        if self.players.len() >= self.settings.max_players {
+            return Err(GameError::MatchFull {
+                max: self.settings.max_players,
+            });
+        }
+        self.players.push(player);
+        self.touch(now);
+        Ok(())
+    }
+
+    /// Whether a round may be dealt now: round 1 (`starting`) from the lobby, or the next one
+    /// after the current round resolved.
+    pub fn check_deal(&self, starting: bool) -> Result<(), GameError> {
+        match (self.status, starting) {
+            (MatchStatus::Lobby, true) => {
+                if self.players.is_empty() {
+                    return Err(GameError::NoPlayers);
+                }
+                Ok(())
+            }
+            (MatchStatus::InProgress, true) => Err(GameError::MatchAlreadyStarted),
+            (MatchStatus::Lobby, false) => Err(GameError::MatchNotStarted),
+            (MatchStatus::Done, _) => Err(GameError::MatchFinished),
+            (MatchStatus::InProgress, false) => {
+                if self.current_round().map(|r| r.status) != Some(RoundStatus::Resolved) {
+                    return Err(GameError::RoundNotResolved);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Add a round dealt by [`Match::deal_next_round`] from an earlier copy of this match.
+    /// `Ok(false)` if the match changed meanwhile (a player joined, a round was dealt): deal
+    /// again from the fresh copy.
+    pub fn apply_round(
+        &mut self,
+        round: Round,
+        starting: bool,
+        now: u64,
+    ) -> Result<bool, GameError> {
+        self.check_deal(starting)?;
+        let same_players = round.hands.len() == self.players.len()
+            && self.players.iter().all(|p| round.hands.contains_key(&p.id));
+        if round.number != self.rounds.len() + 1 || !same_players {
+            return Ok(false);
+        }
+        let round = Round {
+            deadline_ts: now + self.settings.timeout_secs,
+            ..round
+        };
+        self.rounds.push(round);
+        self.status = MatchStatus::InProgress;
+        self.touch(now);
+        Ok(true)
+    }
+
+    /// Resolve the current round if every player has moved or its deadline has passed (rounds
+    /// resolve lazily, when read or written). Returns whether anything changed.
+    pub fn settle(&mut self, now: u64) -> bool {
+        if !self.due(now) {
+            return false;
+        }
+        if let Some(round) = self.rounds.last_mut() {
+            round.status = RoundStatus::Resolved;
+            if self.rounds.len() >= self.settings.rounds {
+                self.status = MatchStatus::Done;
+            }
+            self.touch(now);
+            return true;
+        }
+        false
+    }
+
+    /// Whether [`settle`](Self::settle) would resolve the current round at `now` (a read that
+    /// needs no copy of the match to find out).
+    pub fn due(&self, now: u64) -> bool {
+        self.rounds.last().is_some_and(|round| {
+            round.status == RoundStatus::Open
+                && (round.moves.len() >= self.players.len() || now >= round.deadline_ts)
+        })
+    }
+
+    /// Resolve the current round now (the host).
+    pub fn resolve(&mut self, round_id: &str, now: u64) -> Result<(), GameError> {
+        let round = self.round(round_id)?;
+        if round.status == RoundStatus::Resolved {
+            return Ok(());
+        }
+        if self.current_round().map(|r| r.id.as_str()) != Some(round_id) {
+            return Err(GameError::RoundClosed);
+        }
+        let r = self.rounds.last_mut().expect("a current round");
+        r.status = RoundStatus::Resolved;
+        if self.rounds.len() >= self.settings.rounds {
+            self.status = MatchStatus::Done;
+        }
+        self.touch(now);
+        Ok(())
+    }
+
+    pub fn round(&self, round_id: &str) -> Result<&Round, GameError> {
+        self.rounds
+            .iter()
+            .find(|r| r.id == round_id)
+            .ok_or_else(|| GameError::UnknownRound(round_id.to_string()))
+    }
+
+    /// Record a scored move. The identical move again returns the stored result; another
+    /// move is a conflict.
+    pub fn record_move(
+        &mut self,
+        round_id: &str,
+        player_id: &str,
+        mv: MoveInput,
+        result: MoveResult,
+        now: u64,
+    ) -> Result<MoveResult, GameError> {
+        let current = self.current_round().map(|r| r.id.clone());
+        let round = self
+            .rounds
+            .iter_mut()
+            .find(|r| r.id == round_id)
+            .ok_or_else(|| GameError::UnknownRound(round_id.to_string()))?;
+        if let Some(prev) = round.moves.get(player_id) {
+            if prev.input == mv {
+                return Ok(prev.result.clone());
+            }
+            return Err(GameError::AlreadySubmitted);
+        }
+        if round.status == RoundStatus::Resolved
+            || now >= round.deadline_ts
+            || current.as_deref() != Some(round_id)
+        {
+            return Err(GameError::RoundClosed);
+        }
+        round.moves.insert(
+            player_id.to_string(),
+            SubmittedMove {
+                input: mv,
+                result: result.clone(),
+            },
+        );
+        self.touch(now);
+        self.settle(now);
+        Ok(result)
+    }
+
+    /// The stored move of a player in a round, if any.
+    pub fn stored_move(&self, round_id: &str, player_id: &str) -> Option<&SubmittedMove> {
+        self.rounds
+            .iter()
+            .find(|r| r.id == round_id)?
+            .moves
+            .get(player_id)
+    }
+}
