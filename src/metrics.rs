@@ -90,7 +90,8 @@ impl std::fmt::Debug for Metrics {
 
 impl Metrics {
     /// A registry for one service: `model` labels the build info, `index_search` is the
-    /// index's own latency histogram.
+    /// index's own latency histogram. One function because it is one list: a registration
+    /// per exported metric, in the order `GET /metrics` shows them.
     pub fn new(model: &str, index_search: Histogram) -> Metrics {
         let mut r = Registry::default();
         let m = Metrics {

@@ -98,6 +98,7 @@ pub fn near_copy(a: &str, b: &str) -> bool {
 }
 
 /// Score a move of `terms` (start word first) against `target`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn score_move(
     emb: &Embeddings,
     exact: &ExactIndex,

@@ -83,38 +83,12 @@ impl Application {
             engine.emb.name(),
             engine.hnsw.search_seconds(),
         ));
-        // Redis when REDIS_URL is set (shared by every instance), else in memory with a snapshot.
-        let (store, memory, restored, idempotency): (
-            Arc<dyn MatchStore>,
-            _,
-            _,
-            Arc<dyn IdempotencyStore>,
-        ) = match &settings.store.redis_url {
-            Some(_) => {
-                let redis = Arc::new(RedisMatchStore::new(
-                    &settings.store,
-                    clock.clone(),
-                    metrics.clone(),
-                )?);
-                redis.start_listener();
-                let records = Arc::new(RedisIdempotency::new(redis.conn()));
-                (
-                    redis as Arc<dyn MatchStore>,
-                    None,
-                    Restored::NoSnapshot,
-                    records,
-                )
-            }
-            None => {
-                let (m, restored) = MemoryStore::restore(settings.snapshot_path.clone());
-                let m = Arc::new(
-                    m.with_replay(settings.store.events_replay)
-                        .with_metrics(metrics.clone()),
-                );
-                let records = Arc::new(MemoryIdempotency::default());
-                (m.clone() as Arc<dyn MatchStore>, Some(m), restored, records)
-            }
-        };
+        let Stores {
+            matches: store,
+            memory,
+            restored,
+            idempotency,
+        } = Stores::open(&settings, &clock, &metrics)?;
         let listener = TcpListener::bind((settings.bind.as_str(), settings.port))
             .map_err(|e| anyhow::anyhow!("cannot bind {}:{}: {e}", settings.bind, settings.port))?;
         let port = listener.local_addr()?.port();
@@ -195,23 +169,8 @@ impl Application {
         .disable_signals()
         .run();
 
-        // The snapshot: every interval, and once more when the server stops.
         if let (Some(store), true) = (memory, settings.snapshot_path.is_some()) {
-            let every = Duration::from_secs(settings.snapshot_interval_secs);
-            let store = store.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(every);
-                tick.tick().await;
-                loop {
-                    tick.tick().await;
-                    let s = store.clone();
-                    match tokio::task::spawn_blocking(move || s.write_snapshot()).await {
-                        Ok(Ok(n)) => tracing::debug!(matches = n, "snapshot written"),
-                        Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "snapshot failed"),
-                        Err(e) => tracing::error!(error = %e, "snapshot task failed"),
-                    }
-                }
-            });
+            spawn_snapshots(store, Duration::from_secs(settings.snapshot_interval_secs));
         }
         Ok(Application {
             port,
@@ -273,6 +232,73 @@ impl Application {
         state.progress.close().await;
         Ok(())
     }
+}
+
+/// Where matches and idempotency records live: Redis when `REDIS_URL` is set (shared by every
+/// instance), else in memory, restored from (and later written to) the snapshot.
+struct Stores {
+    matches: Arc<dyn MatchStore>,
+    /// The in-memory store again, for its snapshots (none with Redis).
+    memory: Option<Arc<MemoryStore>>,
+    restored: Restored,
+    idempotency: Arc<dyn IdempotencyStore>,
+}
+
+impl Stores {
+    fn open(
+        settings: &Settings,
+        clock: &crate::clock::SharedClock,
+        metrics: &Arc<Metrics>,
+    ) -> anyhow::Result<Stores> {
+        let stores = match &settings.store.redis_url {
+            Some(_) => {
+                let redis = Arc::new(RedisMatchStore::new(
+                    &settings.store,
+                    clock.clone(),
+                    metrics.clone(),
+                )?);
+                redis.start_listener();
+                Stores {
+                    idempotency: Arc::new(RedisIdempotency::new(redis.conn())),
+                    matches: redis,
+                    memory: None,
+                    restored: Restored::NoSnapshot,
+                }
+            }
+            None => {
+                let (m, restored) = MemoryStore::restore(settings.snapshot_path.clone());
+                let m = Arc::new(
+                    m.with_replay(settings.store.events_replay)
+                        .with_metrics(metrics.clone()),
+                );
+                Stores {
+                    matches: m.clone(),
+                    memory: Some(m),
+                    restored,
+                    idempotency: Arc::new(MemoryIdempotency::default()),
+                }
+            }
+        };
+        Ok(stores)
+    }
+}
+
+/// Write the in-memory store's snapshot every `every` (and `run_until_stopped` writes it once
+/// more when the server stops).
+fn spawn_snapshots(store: Arc<MemoryStore>, every: Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let s = store.clone();
+            match tokio::task::spawn_blocking(move || s.write_snapshot()).await {
+                Ok(Ok(n)) => tracing::debug!(matches = n, "snapshot written"),
+                Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "snapshot failed"),
+                Err(e) => tracing::error!(error = %e, "snapshot task failed"),
+            }
+        }
+    });
 }
 
 /// Load and validate the puzzle catalogue (problems are logged as warnings naming the

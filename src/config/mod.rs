@@ -282,39 +282,7 @@ impl Settings {
 
     pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Settings> {
         let engine = EngineSettings::from_lookup(get)?;
-        let d = MatchSettings::default();
-        let input = SettingsInput {
-            n_public: parse_var(get, "N_PUBLIC", d.n_public as i64)?.into(),
-            m_private: parse_var(get, "M_PRIVATE", d.m_private as i64)?.into(),
-            wildcard_ratio: parse_var(get, "WILDCARD_RATIO", d.wildcard_ratio)?.into(),
-            timeout_secs: parse_var(get, "ROUND_TIMEOUT_SECS", d.timeout_secs as i64)?.into(),
-            rounds: parse_var(get, "ROUNDS", d.rounds as i64)?.into(),
-            max_players: parse_var(get, "MAX_PLAYERS", d.max_players as i64)?.into(),
-            difficulty: match get("DIFFICULTY") {
-                None => Some(Difficulty::Medium),
-                Some(v) => Some(
-                    serde_json::from_value(serde_json::Value::String(v.to_lowercase())).map_err(
-                        |_| anyhow::anyhow!("DIFFICULTY={v:?} is not valid: easy, medium or hard"),
-                    )?,
-                ),
-            },
-        };
-        let match_defaults = input.resolve(&d).map_err(|e| {
-            let field = match &e {
-                crate::game::GameError::InvalidSettings { field, .. } => Some(field.as_str()),
-                _ => None,
-            };
-            let var = match field {
-                Some("settings.N_public") => "N_PUBLIC",
-                Some("settings.M_private") => "M_PRIVATE",
-                Some("settings.wildcard_ratio") => "WILDCARD_RATIO",
-                Some("settings.timeout_secs") => "ROUND_TIMEOUT_SECS",
-                Some("settings.rounds") => "ROUNDS",
-                Some("settings.max_players") => "MAX_PLAYERS",
-                _ => "a match setting",
-            };
-            anyhow::anyhow!("{var}: {e}")
-        })?;
+        let match_defaults = match_defaults(get)?;
         let snapshot_path = match get("SNAPSHOT_PATH") {
             Some(v) if v == "off" || v == "none" => None,
             Some(v) => Some(PathBuf::from(v)),
@@ -375,6 +343,13 @@ impl Settings {
             store: StoreSettings::from_lookup(get)?,
             shutdown: ShutdownSettings::from_lookup(get)?,
         };
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// The checks that span several variables (each variable's own parse already named it).
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let s = self;
         let l = &s.rate_limits;
         for (name, v) in [
             ("RATE_LIMIT_MATCH_CREATE_PER_MIN", l.match_create),
@@ -411,8 +386,46 @@ impl Settings {
         if !(256..=16 * 1024 * 1024).contains(&s.json_limit_bytes) {
             bail!("JSON_LIMIT_BYTES must be between 256 and 16777216");
         }
-        Ok(s)
+        Ok(())
     }
+}
+
+/// The defaults of a match's settings (`N_PUBLIC`, `M_PRIVATE`, …), in the ranges a match's own
+/// settings allow.
+fn match_defaults(get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<MatchSettings> {
+    let d = MatchSettings::default();
+    let input = SettingsInput {
+        n_public: parse_var(get, "N_PUBLIC", d.n_public as i64)?.into(),
+        m_private: parse_var(get, "M_PRIVATE", d.m_private as i64)?.into(),
+        wildcard_ratio: parse_var(get, "WILDCARD_RATIO", d.wildcard_ratio)?.into(),
+        timeout_secs: parse_var(get, "ROUND_TIMEOUT_SECS", d.timeout_secs as i64)?.into(),
+        rounds: parse_var(get, "ROUNDS", d.rounds as i64)?.into(),
+        max_players: parse_var(get, "MAX_PLAYERS", d.max_players as i64)?.into(),
+        difficulty: match get("DIFFICULTY") {
+            None => Some(Difficulty::Medium),
+            Some(v) => Some(
+                serde_json::from_value(serde_json::Value::String(v.to_lowercase())).map_err(
+                    |_| anyhow::anyhow!("DIFFICULTY={v:?} is not valid: easy, medium or hard"),
+                )?,
+            ),
+        },
+    };
+    input.resolve(&d).map_err(|e| {
+        let field = match &e {
+            crate::game::GameError::InvalidSettings { field, .. } => Some(field.as_str()),
+            _ => None,
+        };
+        let var = match field {
+            Some("settings.N_public") => "N_PUBLIC",
+            Some("settings.M_private") => "M_PRIVATE",
+            Some("settings.wildcard_ratio") => "WILDCARD_RATIO",
+            Some("settings.timeout_secs") => "ROUND_TIMEOUT_SECS",
+            Some("settings.rounds") => "ROUNDS",
+            Some("settings.max_players") => "MAX_PLAYERS",
+            _ => "a match setting",
+        };
+        anyhow::anyhow!("{var}: {e}")
+    })
 }
 
 #[cfg(test)]

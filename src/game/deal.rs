@@ -483,6 +483,7 @@ fn normalise(v: &mut [f32]) {
 }
 
 /// Deal a round for `spec.players` players, reproducibly from `seed`.
+#[tracing::instrument(level = "debug", skip_all, fields(players = spec.players, seed))]
 pub fn deal(engine: &Engine, spec: &DealSpec, seed: u64) -> Result<Deal, DealError> {
     deal_traced(engine, spec, seed).0
 }
@@ -601,6 +602,10 @@ fn pick_start_target(
     Ok((start, target, around))
 }
 
+/// One attempt at a deal, in the order the cards are chosen: the start and target, the
+/// candidate cards sorted into their roles, the public cards, every candidate's best gain with
+/// those public cards, a window of gains every hand's key card comes from, and the hands. The
+/// steps draw from `rng` in that order, so a seed deals the same round whatever else changes.
 fn try_deal(
     engine: &Engine,
     spec: &DealSpec,
@@ -608,264 +613,39 @@ fn try_deal(
     rng: &mut ChaCha8Rng,
     trace: &mut DealTrace,
 ) -> Result<Deal, Miss> {
-    let emb = &engine.emb;
     let (start, target, around_target) = pick_start_target(engine, bands, rng)?;
-    let vs = emb.vector(start);
-    let vt = emb.vector(target);
-    let base = emb.cosine(start, target) as f64;
-    let words_per_hand = spec.words_per_hand();
-    let demand = spec.n_public + spec.players * words_per_hand;
-
-    // Candidates from three searches, each word once, in id order.
-    let k = SEARCH_K.max(3 * demand);
-    let mut mid: Vec<f32> = vs.iter().zip(vt).map(|(a, b)| a + b).collect();
-    normalise(&mut mid);
-    let mut ids: BTreeSet<WordId> = BTreeSet::new();
-    let around_target = if k > SEARCH_K {
-        deck_neighbours(engine, vt, k, &[target])
-    } else {
-        around_target
+    let mut table = Table {
+        engine,
+        spec,
+        bands,
+        start,
+        target,
+        dealt: Vec::with_capacity(spec.n_public + spec.players * spec.words_per_hand()),
     };
-    for hits in [
-        around_target,
-        deck_neighbours(engine, vs, k, &[start]),
-        deck_neighbours(engine, &mid, k, &[start, target]),
-    ] {
-        ids.extend(hits.iter().map(|h| h.id));
-    }
-    let mut pools: [Vec<WordId>; 4] = Default::default();
-    for id in ids {
-        if !card_allowed(engine, start, target, id) {
-            continue;
-        }
-        if let Some(role) = role_of(emb.cosine(id, start), emb.cosine(id, target)) {
-            pools[role.index()].push(id);
-        }
-    }
-    // Targets with a dense neighbourhood have no near-miss among their first neighbours:
-    // look further out.
-    if pools[Role::NearMiss.index()].len() < NEAR_MISS_WANTED {
-        let deeper = deck_neighbours(engine, vt, NEAR_MISS_DEEP_K.max(k), &[target]);
-        let have: BTreeSet<WordId> = pools.iter().flatten().copied().collect();
-        let mut extra: Vec<WordId> = deeper
-            .iter()
-            .map(|h| h.id)
-            .filter(|id| !have.contains(id) && card_allowed(engine, start, target, *id))
-            .filter(|&id| {
-                role_of(emb.cosine(id, start), emb.cosine(id, target)) == Some(Role::NearMiss)
-            })
-            .collect();
-        extra.sort_unstable();
-        pools[Role::NearMiss.index()].extend(extra);
-    }
-    for p in pools.iter_mut() {
-        p.shuffle(rng);
-    }
-    trace.pools = [
-        pools[0].len(),
-        pools[1].len(),
-        pools[2].len(),
-        pools[3].len(),
-    ];
-
-    let mut dealt: Vec<WordId> = Vec::with_capacity(demand);
-    let clashes = |dealt: &[WordId], id: WordId| {
-        let w = emb.word(id);
-        dealt.iter().any(|&d| near_copy(emb.word(d), w))
-    };
-
-    // Public cards: one of each role first (heaviest in the mix first), then by role in the
-    // difficulty's mix (smooth weighted round robin); a role out of cards gives way to the next.
-    let mut public: Vec<WordId> = Vec::with_capacity(spec.n_public);
-    let mut public_roles: Vec<(WordId, Role)> = Vec::with_capacity(spec.n_public);
-    let mut credit = [0i64; 4];
-    let mix = bands.public_mix;
-    let total: i64 = mix.iter().map(|&w| w as i64).sum::<i64>().max(1);
-    let mut first: Vec<usize> = (0..4).filter(|&r| mix[r] > 0).collect();
-    first.sort_by_key(|&r| (std::cmp::Reverse(mix[r]), r));
-    while public.len() < spec.n_public {
-        let order: Vec<usize> = if public.len() < first.len() {
-            vec![first[public.len()]]
-        } else {
-            for (c, &w) in credit.iter_mut().zip(&mix) {
-                *c += w as i64;
-            }
-            let mut order: Vec<usize> = (0..4).collect();
-            order.sort_by_key(|&r| (-credit[r], r));
-            order
-        };
-        let mut placed = None;
-        for r in order.into_iter().chain(0..4) {
-            while let Some(id) = pools[r].pop() {
-                if !clashes(&dealt, id) {
-                    placed = Some((id, r));
-                    break;
-                }
-            }
-            if placed.is_some() {
-                break;
-            }
-        }
-        let (id, r) = placed.ok_or(Miss::Public)?;
-        public.push(id);
-        dealt.push(id);
-        public_roles.push((id, Role::ALL[r]));
-        credit[r] -= total;
-    }
-
-    // Shown in a random order (the order they were drawn in tells the roles).
-    public_roles.shuffle(rng);
-    let public: Vec<WordId> = public_roles.iter().map(|(id, _)| *id).collect();
-    let mut roles = public_roles;
-    if words_per_hand == 0 {
-        let hand = vec![Card::Joker; spec.m_private];
+    let mut pools = table.candidate_pools(around_target, rng);
+    trace.pools = pools.each_ref().map(Vec::len);
+    let mut roles = table.deal_public(&mut pools, rng)?;
+    let public: Vec<WordId> = roles.iter().map(|(id, _)| *id).collect();
+    if spec.words_per_hand() == 0 {
+        // Hands of JOKERs only: no par to check.
         return Ok(Deal {
             start,
             target,
             public,
-            private: vec![hand; spec.players],
+            private: vec![vec![Card::Joker; spec.m_private]; spec.players],
             roles,
         });
     }
-
-    // Gains of the remaining candidates with these public cards.
-    let a_s = base;
-    let pub_info: Vec<(&[f32], f64, f64)> = public
-        .iter()
-        .map(|&p| {
-            let v = emb.vector(p);
-            (v, exact_dot(v, vt) as f64, exact_dot(v, vs) as f64)
-        })
-        .collect();
-    let mut cands: Vec<Cand> = Vec::new();
-    for (r, pool) in pools.iter().enumerate() {
-        for &id in pool {
-            let v = emb.vector(id);
-            let a_c = exact_dot(v, vt) as f64;
-            let g_sc = exact_dot(v, vs) as f64;
-            let mut gain = f64::NEG_INFINITY;
-            for &(vp, a_p, g_sp) in &pub_info {
-                let g_pc = exact_dot(vp, v) as f64;
-                for ps in [1.0, -1.0] {
-                    for qs in [1.0, -1.0] {
-                        let n2 = 3.0 + 2.0 * (ps * g_sp + qs * g_sc + ps * qs * g_pc);
-                        if n2 > 1e-9 {
-                            gain = gain.max((a_s + ps * a_p + qs * a_c) / n2.sqrt());
-                        }
-                    }
-                }
-            }
-            cands.push(Cand {
-                id,
-                role: Role::ALL[r],
-                gain,
-            });
-        }
-    }
-    cands.sort_by(|a, b| a.gain.total_cmp(&b.gain).then(a.id.cmp(&b.id)));
-
-    // Windows that work: lo = a candidate's gain ≥ base + margin; enough keys inside, enough
-    // cards at or below the top.
-    let width = bands.par_band as f64 - 2.0 * SLACK;
-    let floor = base + bands.min_improvement as f64 + SLACK;
-    let cards_needed = spec.players * words_per_hand;
-    let mut feasible: Vec<usize> = Vec::new();
-    let mut hi_idx = 0usize; // first index with gain > lo + width
-    for i in 0..cands.len() {
-        let lo = cands[i].gain;
-        if lo < floor {
-            continue;
-        }
-        while hi_idx < cands.len() && cands[hi_idx].gain <= lo + width {
-            hi_idx += 1;
-        }
-        // Keys need some spare room: near-copy clashes drop a few.
-        if hi_idx - i >= spec.players + spec.players / 4
-            && hi_idx >= cards_needed + cards_needed / 4
-        {
-            feasible.push(i);
-        }
-    }
-    if feasible.is_empty() {
-        return Err(Miss::Window);
-    }
-    let pick = (bands.window_position * (feasible.len() - 1) as f64).round() as usize;
-    let lo_idx = feasible[pick.min(feasible.len() - 1)];
-    let lo = cands[lo_idx].gain;
-    let hi = lo + width;
-    trace.windows = Some([
-        (cands[feasible[0]].gain - base) as f32,
-        (cands[*feasible.last().unwrap_or(&lo_idx)].gain - base) as f32,
-        (lo - base) as f32,
-    ]);
-    // Window cards (keys) and cards below it (fill), by role, in a random order.
-    let mut keys: [Vec<Cand>; 4] = Default::default();
-    let mut fill: [Vec<Cand>; 4] = Default::default();
-    for c in &cands {
-        if c.gain >= lo && c.gain <= hi {
-            keys[c.role.index()].push(*c);
-        } else if c.gain < lo {
-            fill[c.role.index()].push(*c);
-        }
-    }
-    for p in keys.iter_mut().chain(fill.iter_mut()) {
-        p.shuffle(rng);
-    }
-    // Cards dealt per role so far: each pick goes to the role with the fewest, so that the
-    // round shows every role when it can.
-    let mut per_role = [0usize; 4];
-    for (_, r) in &roles {
-        per_role[r.index()] += 1;
-    }
-    // The next card of `pools` that clashes with no card dealt, of the least dealt role (ties:
-    // the first from `first_role` on).
-    let take = |pools: &mut [Vec<Cand>; 4],
-                per_role: &mut [usize; 4],
-                dealt: &mut Vec<WordId>,
-                first_role: usize|
-     -> Option<Cand> {
-        for pool in pools.iter_mut() {
-            while pool.last().is_some_and(|c| clashes(dealt, c.id)) {
-                pool.pop();
-            }
-        }
-        let r = (0..4)
-            .map(|k| (first_role + k) % 4)
-            .filter(|&r| !pools[r].is_empty())
-            .min_by_key(|&r| per_role[r])?;
-        let c = pools[r].pop()?;
-        per_role[r] += 1;
-        dealt.push(c.id);
-        Some(c)
-    };
-
-    let mut hands: Vec<Vec<Card>> = Vec::with_capacity(spec.players);
-    let mut hand_roles: Vec<Vec<(WordId, Role)>> = Vec::with_capacity(spec.players);
-    for _ in 0..spec.players {
-        let first_role = rng.random_range(0..4usize);
-        let key = take(&mut keys, &mut per_role, &mut dealt, first_role).ok_or(Miss::Hands)?;
-        let mut hand = vec![key];
-        // The rest from below the window; spare window cards when those run out.
-        while hand.len() < words_per_hand {
-            let c = take(&mut fill, &mut per_role, &mut dealt, first_role)
-                .or_else(|| take(&mut keys, &mut per_role, &mut dealt, first_role))
-                .ok_or(Miss::Hands)?;
-            hand.push(c);
-        }
-        hand.shuffle(rng);
-        hand_roles.push(hand.iter().map(|c| (c.id, c.role)).collect());
-        let mut cards: Vec<Card> = hand.iter().map(|c| Card::Word(c.id)).collect();
-        cards.resize(spec.m_private, Card::Joker);
-        hands.push(cards);
-    }
-    for hr in hand_roles {
-        roles.extend(hr);
-    }
+    let cands = table.gains(&public, &pools);
+    let (lo, hi, windows) = table.window(&cands)?;
+    trace.windows = Some(windows);
+    let (private, hand_roles) = table.deal_hands(&cands, (lo, hi), &roles, rng)?;
+    roles.extend(hand_roles);
     let deal = Deal {
         start,
         target,
         public,
-        private: hands,
+        private,
         roles,
     };
     if check(engine, bands, &deal) {
@@ -873,6 +653,297 @@ fn try_deal(
     } else {
         Err(Miss::Check)
     }
+}
+
+/// The private hands of a deal, and each word card's role.
+type Hands = (Vec<Vec<Card>>, Vec<(WordId, Role)>);
+
+/// What one attempt at a deal shares between its steps: the round's words and every card dealt
+/// so far (no two cards of a round are near-copies).
+struct Table<'a> {
+    engine: &'a Engine,
+    spec: &'a DealSpec,
+    bands: &'a Bands,
+    start: WordId,
+    target: WordId,
+    dealt: Vec<WordId>,
+}
+
+impl Table<'_> {
+    /// Candidates from three searches (around the target, around the start, and between
+    /// them), each word once, sorted into the four roles by their cosines to start and target;
+    /// each pool shuffled.
+    fn candidate_pools(&self, around_target: Vec<Hit>, rng: &mut ChaCha8Rng) -> [Vec<WordId>; 4] {
+        let (engine, emb) = (self.engine, &self.engine.emb);
+        let (start, target) = (self.start, self.target);
+        let (vs, vt) = (emb.vector(start), emb.vector(target));
+        let demand = self.spec.n_public + self.spec.players * self.spec.words_per_hand();
+        let k = SEARCH_K.max(3 * demand);
+        let mut mid: Vec<f32> = vs.iter().zip(vt).map(|(a, b)| a + b).collect();
+        normalise(&mut mid);
+        let mut ids: BTreeSet<WordId> = BTreeSet::new();
+        let around_target = if k > SEARCH_K {
+            deck_neighbours(engine, vt, k, &[target])
+        } else {
+            around_target
+        };
+        for hits in [
+            around_target,
+            deck_neighbours(engine, vs, k, &[start]),
+            deck_neighbours(engine, &mid, k, &[start, target]),
+        ] {
+            ids.extend(hits.iter().map(|h| h.id));
+        }
+        let mut pools: [Vec<WordId>; 4] = Default::default();
+        for id in ids {
+            if !card_allowed(engine, start, target, id) {
+                continue;
+            }
+            if let Some(role) = role_of(emb.cosine(id, start), emb.cosine(id, target)) {
+                pools[role.index()].push(id);
+            }
+        }
+        // Targets with a dense neighbourhood have no near-miss among their first neighbours:
+        // look further out.
+        if pools[Role::NearMiss.index()].len() < NEAR_MISS_WANTED {
+            let deeper = deck_neighbours(engine, vt, NEAR_MISS_DEEP_K.max(k), &[target]);
+            let have: BTreeSet<WordId> = pools.iter().flatten().copied().collect();
+            let mut extra: Vec<WordId> = deeper
+                .iter()
+                .map(|h| h.id)
+                .filter(|id| !have.contains(id) && card_allowed(engine, start, target, *id))
+                .filter(|&id| {
+                    role_of(emb.cosine(id, start), emb.cosine(id, target)) == Some(Role::NearMiss)
+                })
+                .collect();
+            extra.sort_unstable();
+            pools[Role::NearMiss.index()].extend(extra);
+        }
+        for p in pools.iter_mut() {
+            p.shuffle(rng);
+        }
+        pools
+    }
+
+    /// Whether `id` is a near-copy of a card already dealt.
+    fn clashes(&self, id: WordId) -> bool {
+        clashes(&self.engine.emb, &self.dealt, id)
+    }
+
+    /// The public cards: one of each role first (heaviest in the mix first), then by role in
+    /// the difficulty's mix (smooth weighted round robin); a role out of cards gives way to the
+    /// next. Returned in a random order (the order they were drawn in tells the roles).
+    fn deal_public(
+        &mut self,
+        pools: &mut [Vec<WordId>; 4],
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Vec<(WordId, Role)>, Miss> {
+        let n_public = self.spec.n_public;
+        let mut public_roles: Vec<(WordId, Role)> = Vec::with_capacity(n_public);
+        let mut credit = [0i64; 4];
+        let mix = self.bands.public_mix;
+        let total: i64 = mix.iter().map(|&w| w as i64).sum::<i64>().max(1);
+        let mut first: Vec<usize> = (0..4).filter(|&r| mix[r] > 0).collect();
+        first.sort_by_key(|&r| (std::cmp::Reverse(mix[r]), r));
+        while public_roles.len() < n_public {
+            let order: Vec<usize> = if public_roles.len() < first.len() {
+                vec![first[public_roles.len()]]
+            } else {
+                for (c, &w) in credit.iter_mut().zip(&mix) {
+                    *c += w as i64;
+                }
+                let mut order: Vec<usize> = (0..4).collect();
+                order.sort_by_key(|&r| (-credit[r], r));
+                order
+            };
+            let mut placed = None;
+            for r in order.into_iter().chain(0..4) {
+                while let Some(id) = pools[r].pop() {
+                    if !self.clashes(id) {
+                        placed = Some((id, r));
+                        break;
+                    }
+                }
+                if placed.is_some() {
+                    break;
+                }
+            }
+            let (id, r) = placed.ok_or(Miss::Public)?;
+            self.dealt.push(id);
+            public_roles.push((id, Role::ALL[r]));
+            credit[r] -= total;
+        }
+        public_roles.shuffle(rng);
+        Ok(public_roles)
+    }
+
+    /// Every remaining candidate with the best similarity it reaches as a private card with
+    /// one of these public cards (either sign of each), lowest first.
+    fn gains(&self, public: &[WordId], pools: &[Vec<WordId>; 4]) -> Vec<Cand> {
+        let emb = &self.engine.emb;
+        let (vs, vt) = (emb.vector(self.start), emb.vector(self.target));
+        let a_s = emb.cosine(self.start, self.target) as f64;
+        let pub_info: Vec<(&[f32], f64, f64)> = public
+            .iter()
+            .map(|&p| {
+                let v = emb.vector(p);
+                (v, exact_dot(v, vt) as f64, exact_dot(v, vs) as f64)
+            })
+            .collect();
+        let mut cands: Vec<Cand> = Vec::new();
+        for (r, pool) in pools.iter().enumerate() {
+            for &id in pool {
+                let v = emb.vector(id);
+                let a_c = exact_dot(v, vt) as f64;
+                let g_sc = exact_dot(v, vs) as f64;
+                let mut gain = f64::NEG_INFINITY;
+                for &(vp, a_p, g_sp) in &pub_info {
+                    let g_pc = exact_dot(vp, v) as f64;
+                    for ps in [1.0, -1.0] {
+                        for qs in [1.0, -1.0] {
+                            let n2 = 3.0 + 2.0 * (ps * g_sp + qs * g_sc + ps * qs * g_pc);
+                            if n2 > 1e-9 {
+                                gain = gain.max((a_s + ps * a_p + qs * a_c) / n2.sqrt());
+                            }
+                        }
+                    }
+                }
+                cands.push(Cand {
+                    id,
+                    role: Role::ALL[r],
+                    gain,
+                });
+            }
+        }
+        cands.sort_by(|a, b| a.gain.total_cmp(&b.gain).then(a.id.cmp(&b.id)));
+        cands
+    }
+
+    /// The window of gains `[lo, hi]` every hand's key card comes from: `lo` is a candidate's
+    /// gain at least the difficulty's improvement over the start word, the width is the
+    /// difficulty's par band, and enough keys lie inside and enough cards at or below it.
+    /// Returns the window and, for the trace, the lowest, highest and chosen `lo` above the
+    /// base similarity.
+    fn window(&self, cands: &[Cand]) -> Result<(f64, f64, [f32; 3]), Miss> {
+        let (spec, bands) = (self.spec, self.bands);
+        let base = self.engine.emb.cosine(self.start, self.target) as f64;
+        let width = bands.par_band as f64 - 2.0 * SLACK;
+        let floor = base + bands.min_improvement as f64 + SLACK;
+        let cards_needed = spec.players * spec.words_per_hand();
+        let mut feasible: Vec<usize> = Vec::new();
+        let mut hi_idx = 0usize; // first index with gain > lo + width
+        for i in 0..cands.len() {
+            let lo = cands[i].gain;
+            if lo < floor {
+                continue;
+            }
+            while hi_idx < cands.len() && cands[hi_idx].gain <= lo + width {
+                hi_idx += 1;
+            }
+            // Keys need some spare room: near-copy clashes drop a few.
+            if hi_idx - i >= spec.players + spec.players / 4
+                && hi_idx >= cards_needed + cards_needed / 4
+            {
+                feasible.push(i);
+            }
+        }
+        if feasible.is_empty() {
+            return Err(Miss::Window);
+        }
+        let pick = (bands.window_position * (feasible.len() - 1) as f64).round() as usize;
+        let lo_idx = feasible[pick.min(feasible.len() - 1)];
+        let lo = cands[lo_idx].gain;
+        let windows = [
+            (cands[feasible[0]].gain - base) as f32,
+            (cands[*feasible.last().unwrap_or(&lo_idx)].gain - base) as f32,
+            (lo - base) as f32,
+        ];
+        Ok((lo, lo + width, windows))
+    }
+
+    /// The hands: each gets one key card from the window and the rest from below it (spare
+    /// window cards when those run out), each pick from the role dealt least so far, so that
+    /// the round shows every role when it can; JOKERs fill the rest of each hand.
+    fn deal_hands(
+        &mut self,
+        cands: &[Cand],
+        (lo, hi): (f64, f64),
+        public_roles: &[(WordId, Role)],
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Hands, Miss> {
+        // Window cards (keys) and cards below it (fill), by role, in a random order.
+        let mut keys: [Vec<Cand>; 4] = Default::default();
+        let mut fill: [Vec<Cand>; 4] = Default::default();
+        for c in cands {
+            if c.gain >= lo && c.gain <= hi {
+                keys[c.role.index()].push(*c);
+            } else if c.gain < lo {
+                fill[c.role.index()].push(*c);
+            }
+        }
+        for p in keys.iter_mut().chain(fill.iter_mut()) {
+            p.shuffle(rng);
+        }
+        let mut per_role = [0usize; 4];
+        for (_, r) in public_roles {
+            per_role[r.index()] += 1;
+        }
+        let emb = &self.engine.emb;
+        let dealt = &mut self.dealt;
+        let words_per_hand = self.spec.words_per_hand();
+        let mut hands: Vec<Vec<Card>> = Vec::with_capacity(self.spec.players);
+        let mut roles: Vec<(WordId, Role)> = Vec::new();
+        for _ in 0..self.spec.players {
+            let first_role = rng.random_range(0..4usize);
+            let mut take = |pools: &mut [Vec<Cand>; 4]| {
+                take_least_dealt(emb, pools, &mut per_role, dealt, first_role)
+            };
+            let key = take(&mut keys).ok_or(Miss::Hands)?;
+            let mut hand = vec![key];
+            while hand.len() < words_per_hand {
+                let c = take(&mut fill)
+                    .or_else(|| take(&mut keys))
+                    .ok_or(Miss::Hands)?;
+                hand.push(c);
+            }
+            hand.shuffle(rng);
+            roles.extend(hand.iter().map(|c| (c.id, c.role)));
+            let mut cards: Vec<Card> = hand.iter().map(|c| Card::Word(c.id)).collect();
+            cards.resize(self.spec.m_private, Card::Joker);
+            hands.push(cards);
+        }
+        Ok((hands, roles))
+    }
+}
+
+/// Whether `id` is a near-copy of a card in `dealt`.
+fn clashes(emb: &Embeddings, dealt: &[WordId], id: WordId) -> bool {
+    let w = emb.word(id);
+    dealt.iter().any(|&d| near_copy(emb.word(d), w))
+}
+
+/// The next card of `pools` that clashes with no card dealt, of the least dealt role (ties:
+/// the first from `first_role` on); counts and records it as dealt.
+fn take_least_dealt(
+    emb: &Embeddings,
+    pools: &mut [Vec<Cand>; 4],
+    per_role: &mut [usize; 4],
+    dealt: &mut Vec<WordId>,
+    first_role: usize,
+) -> Option<Cand> {
+    for pool in pools.iter_mut() {
+        while pool.last().is_some_and(|c| clashes(emb, dealt, c.id)) {
+            pool.pop();
+        }
+    }
+    let r = (0..4)
+        .map(|k| (first_role + k) % 4)
+        .filter(|&r| !pools[r].is_empty())
+        .min_by_key(|&r| per_role[r])?;
+    let c = pools[r].pop()?;
+    per_role[r] += 1;
+    dealt.push(c.id);
+    Some(c)
 }
 
 /// Whether every hand's exact par meets the difficulty's bands.

@@ -12,7 +12,7 @@ pub mod state;
 pub mod views;
 
 pub use error::{GameError, JokerRule, NameRule};
-pub use rules::{JOKER, JOKER_MAX_COSINE};
+pub use rules::{Name, JOKER, JOKER_MAX_COSINE};
 pub use settings::{MatchSettings, SettingsInput};
 pub use state::{
     ContributionView, Match, MatchStatus, MoveInput, MoveResult, ParMove, Player, Round,

@@ -24,6 +24,7 @@ fn word_id(engine: &Engine, w: &str) -> Result<WordId, GameError> {
 impl Match {
     /// Deal the next round for the current players (reproducible from the match's seed and
     /// the round number). Pure: the caller runs it off the async workers and applies it.
+    #[tracing::instrument(level = "debug", skip_all, fields(match_id = %self.id))]
     pub fn deal_next_round(&self, engine: &Engine, now: u64) -> Result<Round, GameError> {
         let number = self.rounds.len() + 1;
         let spec = DealSpec {
@@ -184,30 +185,45 @@ pub fn score(engine: &Engine, terms: &[Term], target: WordId) -> Result<MoveResu
     })
 }
 
-/// Names: 1–50 characters after collapsing white space; letters, digits, space, `-`, `_`; no
-/// profanity. `field` names the input in the error.
-pub fn clean_name(raw: &str, field: &str) -> Result<String, GameError> {
-    let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    let invalid = |reason| GameError::InvalidName {
-        field: field.to_string(),
-        reason,
-    };
-    let len = name.chars().count();
-    if !(1..=50).contains(&len) {
-        return Err(invalid(NameRule::Length));
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_alphanumeric() || c == ' ' || c == '-' || c == '_')
-    {
-        return Err(invalid(NameRule::Characters));
-    }
-    if rustrict::CensorStr::is_inappropriate(name.as_str()) {
-        return Err(GameError::InappropriateName {
+/// A name a person chose (a match's, a player's, a puzzle profile's), as the rules allow it:
+/// 1–50 characters after collapsing white space; letters, digits, space, `-`, `_`; no
+/// profanity. Made only by [`Name::parse`], so whatever holds one holds a valid name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name(String);
+
+impl Name {
+    /// `raw` as typed; `field` names the input in the error.
+    pub fn parse(raw: &str, field: &str) -> Result<Name, GameError> {
+        let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        let invalid = |reason| GameError::InvalidName {
             field: field.to_string(),
-        });
+            reason,
+        };
+        let len = name.chars().count();
+        if !(1..=50).contains(&len) {
+            return Err(invalid(NameRule::Length));
+        }
+        if !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == ' ' || c == '-' || c == '_')
+        {
+            return Err(invalid(NameRule::Characters));
+        }
+        if rustrict::CensorStr::is_inappropriate(name.as_str()) {
+            return Err(GameError::InappropriateName {
+                field: field.to_string(),
+            });
+        }
+        Ok(Name(name))
     }
-    Ok(name)
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 // ---- who may do what: capabilities are tokens, stored as hashes ----
@@ -263,12 +279,15 @@ mod tests {
     use super::*;
 
     fn name_error(raw: &str) -> GameError {
-        clean_name(raw, "n").unwrap_err()
+        Name::parse(raw, "n").unwrap_err()
     }
 
     #[test]
     fn names_are_collapsed_checked_and_filtered() {
-        assert_eq!(clean_name("  Alice   B ", "n").unwrap(), "Alice B");
+        assert_eq!(
+            Name::parse("  Alice   B ", "n").unwrap().as_str(),
+            "Alice B"
+        );
         let invalid = |e: GameError| matches!(e, GameError::InvalidName { .. });
         assert!(invalid(name_error("")));
         assert!(invalid(name_error(&"x".repeat(51))));
@@ -277,6 +296,6 @@ mod tests {
             name_error("fuck you"),
             GameError::InappropriateName { .. }
         ));
-        assert!(clean_name("Zoë_2-x", "n").is_ok());
+        assert!(Name::parse("Zoë_2-x", "n").is_ok());
     }
 }

@@ -5,8 +5,9 @@
 use super::PlayError;
 use crate::clock::SharedClock;
 use crate::engine::Engine;
-use crate::game::rules::{clean_name, require_host, require_player, score, token_player};
+use crate::game::rules::{require_host, require_player, score, token_player};
 use crate::game::views::{MatchView, PlayerView, ResolveView, RoundView};
+use crate::game::Name;
 use crate::game::{
     GameError, Match, MatchSettings, MatchStatus, MoveInput, MoveResult, Player, SettingsInput,
 };
@@ -72,13 +73,12 @@ impl Matches {
     }
 
     /// Create a match named `name` with `settings` over the defaults.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create(
         &self,
-        name: &str,
+        name: Name,
         settings: Option<&SettingsInput>,
     ) -> Result<Created, PlayError> {
-        let name = clean_name(name, "name")?;
         let settings = match settings {
             Some(s) => s.resolve(&self.defaults)?,
             None => self.defaults,
@@ -86,7 +86,7 @@ impl Matches {
         let token = new_token();
         let m = Match::new(
             new_id("m"),
-            name,
+            name.into_string(),
             self.seeds.next(),
             settings,
             hash_token(&token),
@@ -102,13 +102,12 @@ impl Matches {
     }
 
     /// Seat a player named `name` in match `id` (lobby only, up to `max_players`).
-    #[tracing::instrument(skip_all, fields(match_id = %id))]
-    pub async fn join(&self, id: &str, name: &str) -> Result<Joined, PlayError> {
-        let name = clean_name(name, "player_name")?;
+    #[tracing::instrument(level = "debug", skip_all, fields(match_id = %id))]
+    pub async fn join(&self, id: &str, name: Name) -> Result<Joined, PlayError> {
         let token = new_token();
         let player = Player {
             id: new_id("p"),
-            name,
+            name: name.into_string(),
             token_hash: hash_token(&token),
         };
         let now = self.now();
@@ -127,7 +126,7 @@ impl Matches {
     }
 
     /// Match `id`, its round resolved first if that is due (and stored).
-    #[tracing::instrument(skip_all, fields(match_id = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(match_id = %id))]
     pub async fn load(&self, id: &str) -> Result<Match, PlayError> {
         let m = self
             .store
@@ -168,7 +167,7 @@ impl Matches {
     /// Play a move for the token's player: checked against the round's rules and the player's
     /// cards, scored (exact rank over the whole vocabulary), recorded. The identical move again
     /// returns the stored result; `claimed_player`, when given, must be the token's player.
-    #[tracing::instrument(skip_all, fields(match_id = %id, round_id = %round_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(match_id = %id, round_id = %round_id))]
     pub async fn submit(
         &self,
         id: &str,
@@ -212,7 +211,7 @@ impl Matches {
     }
 
     /// Resolve round `round_id` now (the host).
-    #[tracing::instrument(skip_all, fields(match_id = %id, round_id = %round_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(match_id = %id, round_id = %round_id))]
     pub async fn resolve(
         &self,
         id: &str,
@@ -239,7 +238,7 @@ impl Matches {
     /// deals again for the new table. Players only ever join, at most `max_players` of them,
     /// so this ends: a start during a join storm is dealt for everyone seated when it lands,
     /// and a join after it gets `match_already_started`.
-    #[tracing::instrument(skip_all, fields(match_id = %id, starting))]
+    #[tracing::instrument(level = "debug", skip_all, fields(match_id = %id, starting))]
     pub async fn deal(
         &self,
         id: &str,

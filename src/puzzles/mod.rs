@@ -464,7 +464,9 @@ fn word_of(
     }
 }
 
-/// Validate one puzzle and compute its optimum, top moves and thresholds.
+/// Validate one puzzle and compute its optimum, top moves and thresholds. One function because
+/// it reports every problem of a puzzle at once (the author fixes them in one pass): each check
+/// adds to the same list and the later steps run only when the words they need are valid.
 fn validate(engine: &Engine, s: SourcedSpec) -> Result<LoadedPuzzle, Vec<Problem>> {
     let SourcedSpec { source, spec } = s;
     let fail = |kinds: Vec<ProblemKind>| {

@@ -128,6 +128,7 @@ impl Puzzles {
     }
 
     /// The score of a legal move of `p` (memoised).
+    #[tracing::instrument(level = "debug", skip_all, fields(puzzle_id = %p.id))]
     pub fn score(
         &self,
         engine: &Engine,

@@ -107,6 +107,7 @@ impl MessageBody for SseBody {
         (status = 204, description = "the match is finished and the client has every event"),
         (status = 400, body = crate::routes::problem::ProblemDoc), (status = 404, body = crate::routes::problem::ProblemDoc),
         (status = 503, body = crate::routes::problem::ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn events(
     state: State,
     req: HttpRequest,

@@ -5,7 +5,7 @@ use super::limits::Class;
 use super::problem::{ApiError, ProblemDoc};
 use super::{bearer_hash, Limits, State};
 use crate::game::views::{MatchView, PlayerView, ResolveView, RoundView};
-use crate::game::{MatchStatus, MoveInput, MoveResult, SettingsInput, JOKER};
+use crate::game::{MatchStatus, MoveInput, MoveResult, Name, SettingsInput, JOKER};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -125,16 +125,15 @@ impl SubmitBody {
 
 #[utoipa::path(post, path = "/match", tag = "matches", request_body = CreateBody,
     responses((status = 201, body = Created), (status = 400, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn create(
     state: State,
     req: HttpRequest,
     body: web::Json<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
     idempotency::run(&*state.idempotency, &req, "POST /match", &*body, || async {
-        let c = state
-            .matches
-            .create(&body.name, body.settings.as_ref())
-            .await?;
+        let name = Name::parse(&body.name, "name")?;
+        let c = state.matches.create(name, body.settings.as_ref()).await?;
         Ok(Created {
             m: c.view,
             host_token: c.host_token,
@@ -145,6 +144,7 @@ async fn create(
 
 #[utoipa::path(get, path = "/match/{id}", tag = "matches", params(("id" = String, Path)),
     responses((status = 200, body = MatchView), (status = 404, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn get_match(state: State, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let m = state.matches.load(&path).await?;
     Ok(HttpResponse::Ok().json(m.view()))
@@ -152,6 +152,7 @@ async fn get_match(state: State, path: web::Path<String>) -> Result<HttpResponse
 
 #[utoipa::path(post, path = "/match/{id}/join", tag = "matches", params(("id" = String, Path)), request_body = JoinBody,
     responses((status = 201, body = Joined), (status = 400, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn join(
     state: State,
     req: HttpRequest,
@@ -161,7 +162,8 @@ async fn join(
     let id = path.into_inner();
     let scope = format!("POST /match/{id}/join");
     idempotency::run(&*state.idempotency, &req, &scope, &*body, || async {
-        let j = state.matches.join(&id, &body.player_name).await?;
+        let name = Name::parse(&body.player_name, "player_name")?;
+        let j = state.matches.join(&id, name).await?;
         Ok(Joined {
             m: j.view,
             player: j.player,
@@ -173,6 +175,7 @@ async fn join(
 
 #[utoipa::path(post, path = "/match/{id}/start", tag = "matches", params(("id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = RoundView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn start(
     state: State,
     req: HttpRequest,
@@ -185,6 +188,7 @@ async fn start(
 
 #[utoipa::path(get, path = "/match/{id}/round/current", tag = "matches", params(("id" = String, Path)),
     responses((status = 200, body = RoundView), (status = 304), (status = 404, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn current_round(
     state: State,
     req: HttpRequest,
@@ -203,6 +207,7 @@ async fn current_round(
 
 #[utoipa::path(get, path = "/match/{id}/player/{player_id}", tag = "matches", params(("id" = String, Path), ("player_id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = PlayerResponse), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn player(
     state: State,
     req: HttpRequest,
@@ -221,6 +226,7 @@ async fn player(
     request_body = SubmitBody,
     responses((status = 200, body = MoveResult), (status = 400, body = ProblemDoc), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 413, body = ProblemDoc),
         (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn submit(
     state: State,
     req: HttpRequest,
@@ -244,6 +250,7 @@ async fn submit(
 
 #[utoipa::path(post, path = "/match/{id}/round/{round_id}/resolve", tag = "matches", params(("id" = String, Path), ("round_id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = ResolveView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn resolve(
     state: State,
     req: HttpRequest,
@@ -257,6 +264,7 @@ async fn resolve(
 
 #[utoipa::path(post, path = "/match/{id}/round/next", tag = "matches", params(("id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = RoundView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn next_round(
     state: State,
     req: HttpRequest,

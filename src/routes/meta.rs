@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[utoipa::path(get, path = "/api", tag = "meta", responses((status = 200, description = "the model and index")))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn api(state: State) -> HttpResponse {
     let e = &state.engine;
     let p = e.hnsw.params;
@@ -37,11 +38,13 @@ async fn api(state: State) -> HttpResponse {
 }
 
 #[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, description = "the process serves")))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 #[utoipa::path(get, path = "/readyz", tag = "meta", responses((status = 200, description = "ready to serve: `healthy`, or `degraded` when only the progress store or the puzzle catalogue is missing"), (status = 503, description = "the model, index or match store is missing, or shutting down")))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn readyz(state: State) -> HttpResponse {
     let store = state.store.healthy().await;
     let shutting_down = state.shutdown.phase() != crate::shutdown::Phase::Running;
@@ -72,6 +75,7 @@ async fn readyz(state: State) -> HttpResponse {
 
 /// The same readiness answer under API.md's other name for it.
 #[utoipa::path(get, path = "/health", tag = "meta", responses((status = 200, description = "as /readyz"), (status = 503, description = "as /readyz")))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn health(state: State) -> HttpResponse {
     readyz(state).await
 }
@@ -83,6 +87,7 @@ async fn docs_redirect() -> HttpResponse {
 }
 
 #[utoipa::path(get, path = "/metrics", tag = "meta", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn metrics(state: State) -> HttpResponse {
     let active = state.store.count().await;
     let body = state.metrics.render(

@@ -252,6 +252,28 @@ impl From<CancelsOut> for ApiError {
     }
 }
 
+/// A value out of its range at the edge (a request's body or query, checked with `validator`):
+/// 422 `invalid_input` naming the field (the first by name, when several are out of range).
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(e: validator::ValidationErrors) -> ApiError {
+        let fields = e.field_errors();
+        let first = fields
+            .iter()
+            .min_by(|a, b| a.0.cmp(b.0))
+            .and_then(|(field, errors)| Some((field.to_string(), errors.first()?.clone())));
+        match first {
+            Some((field, error)) => {
+                let detail = error
+                    .message
+                    .map(|m| m.into_owned())
+                    .unwrap_or_else(|| format!("{field} is out of its range"));
+                ApiError::new(Code::InvalidInput, detail).field(field)
+            }
+            None => ApiError::new(Code::InvalidInput, e.to_string()),
+        }
+    }
+}
+
 impl From<GameError> for ApiError {
     fn from(e: GameError) -> ApiError {
         use GameError as G;

@@ -5,8 +5,8 @@ use super::limits::Class;
 use super::matches::Sign;
 use super::{bearer_hash, Limits, State};
 use crate::game::deal::Difficulty;
-use crate::game::rules::clean_name;
 use crate::game::ContributionView;
+use crate::game::Name;
 use crate::puzzles::play::{progress, share_text};
 use crate::puzzles::{LoadedPuzzle, PuzzleMove, StarThresholds};
 use crate::routes::problem::{ApiError, Code, ProblemDoc};
@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 
 /// Leaderboard lines returned by default, and at most.
 pub const LEADERBOARD_DEFAULT: u32 = 10;
-pub const LEADERBOARD_MAX: u32 = 100;
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     cfg.service(web::resource("/puzzles").route(web::get().to(list)))
@@ -215,10 +214,15 @@ pub struct ListQuery {
     pub difficulty: Option<Difficulty>,
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
+#[derive(Deserialize, utoipa::IntoParams, validator::Validate)]
 #[into_params(parameter_in = Query)]
 pub struct LeaderboardQuery {
     /// 1–100, default 10
+    #[validate(range(
+        min = 1,
+        max = 100,
+        message = "limit must be a whole number between 1 and 100"
+    ))]
     pub limit: Option<i64>,
 }
 
@@ -244,6 +248,7 @@ fn invalid_profile_token() -> ApiError {
 
 #[utoipa::path(get, path = "/puzzles", tag = "puzzles", params(ListQuery),
     responses((status = 200, body = [PuzzleSummary]), (status = 400, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn list(state: State, q: web::Query<ListQuery>) -> HttpResponse {
     let list: Vec<PuzzleSummary> = state
         .puzzles
@@ -257,6 +262,7 @@ async fn list(state: State, q: web::Query<ListQuery>) -> HttpResponse {
 
 #[utoipa::path(get, path = "/puzzles/daily", tag = "puzzles",
     responses((status = 200, body = PuzzleDetail), (status = 404, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn daily(state: State) -> Result<HttpResponse, ApiError> {
     let date = crate::puzzles::today_utc();
     let p = state
@@ -271,6 +277,7 @@ async fn daily(state: State) -> Result<HttpResponse, ApiError> {
 
 #[utoipa::path(get, path = "/puzzle/{id}", tag = "puzzles", params(("id" = String, Path)),
     responses((status = 200, body = PuzzleDetail), (status = 404, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn get_puzzle(state: State, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let p = state.puzzles.get(&path)?;
     Ok(HttpResponse::Ok().json(PuzzleDetail::from(p)))
@@ -281,6 +288,7 @@ async fn get_puzzle(state: State, path: web::Path<String>) -> Result<HttpRespons
     responses((status = 200, body = SolveResponse), (status = 400, body = ProblemDoc), (status = 401, body = ProblemDoc), (status = 413, body = ProblemDoc),
         (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc), (status = 429, body = ProblemDoc),
         (status = 503, description = "a token came with the solve and the progress store is down", body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn solve(
     state: State,
     req: HttpRequest,
@@ -361,6 +369,7 @@ async fn solve(
     security((), ("bearer" = [])),
     responses((status = 200, body = GiveUpResponse), (status = 401, body = ProblemDoc), (status = 404, body = ProblemDoc),
         (status = 503, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn give_up(
     state: State,
     req: HttpRequest,
@@ -393,23 +402,15 @@ async fn give_up(
 #[utoipa::path(get, path = "/puzzle/{id}/leaderboard", tag = "puzzles", params(("id" = String, Path), LeaderboardQuery),
     responses((status = 200, body = [LeaderboardEntry]), (status = 404, body = ProblemDoc), (status = 422, body = ProblemDoc),
         (status = 503, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn leaderboard(
     state: State,
     path: web::Path<String>,
     q: web::Query<LeaderboardQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let p = state.puzzles.get(&path)?;
-    let limit = match q.limit {
-        None => LEADERBOARD_DEFAULT,
-        Some(n) if (1..=LEADERBOARD_MAX as i64).contains(&n) => n as u32,
-        Some(n) => {
-            return Err(ApiError::new(
-                Code::InvalidInput,
-                format!("limit must be between 1 and {LEADERBOARD_MAX}, got {n}"),
-            )
-            .field("limit"))
-        }
-    };
+    validator::Validate::validate(&*q)?;
+    let limit = q.limit.map_or(LEADERBOARD_DEFAULT, |n| n as u32);
     let rows = state.progress.leaderboard(&p.id, limit).await?;
     let entries: Vec<LeaderboardEntry> = rows
         .into_iter()
@@ -426,11 +427,12 @@ async fn leaderboard(
 #[utoipa::path(post, path = "/players", tag = "puzzles", request_body = NewPlayerBody,
     responses((status = 201, body = NewPlayer), (status = 400, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc),
         (status = 429, body = ProblemDoc), (status = 503, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn create_player(
     state: State,
     body: web::Json<NewPlayerBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = clean_name(&body.name, "name")?;
+    let name = Name::parse(&body.name, "name")?.into_string();
     let token = new_token();
     let id = new_id("u");
     state
@@ -446,6 +448,7 @@ async fn create_player(
 
 #[utoipa::path(get, path = "/players/me", tag = "puzzles", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = ProblemDoc), (status = 503, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn me(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let hash = bearer_hash(&req)?;
     let player = state

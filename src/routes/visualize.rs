@@ -5,11 +5,10 @@ use super::limits::Class;
 use super::matches::Sign;
 use super::problem::{ApiError, Code, ProblemDoc};
 use super::{Limits, State};
-use crate::words::scene::{
-    draw, Scene, Visualization, DEFAULT_NEIGHBORS, MAX_NEIGHBORS, MAX_WORDS,
-};
+use crate::words::scene::{draw, Scene, Visualization, DEFAULT_NEIGHBORS};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use validator::Validate;
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     // One scope, so the three routes share the visualisation quota.
@@ -22,14 +21,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     );
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
+#[derive(validator::Validate, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct WordQuery {
     /// How many neighbours to draw, 0–50 (default 10).
-    pub neighbors: Option<usize>,
+    #[validate(range(
+        min = 0,
+        max = 50,
+        message = "neighbors must be a whole number between 0 and 50"
+    ))]
+    pub neighbors: Option<i64>,
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
+#[derive(validator::Validate, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct MoveQuery {
     pub public_word: Option<String>,
@@ -38,14 +42,20 @@ pub struct MoveQuery {
     pub public_sign: Option<String>,
     pub private_sign: Option<String>,
     /// How many neighbours of the ball to draw, 0–50 (default 10).
-    pub neighbors: Option<usize>,
+    #[validate(range(
+        min = 0,
+        max = 50,
+        message = "neighbors must be a whole number between 0 and 50"
+    ))]
+    pub neighbors: Option<i64>,
 }
 
-#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[derive(validator::Validate, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VisualizeBody {
     /// Extra words to place, at most 64.
     #[serde(default)]
+    #[validate(length(max = 64, message = "at most 64 words"))]
     pub words: Vec<String>,
     pub start_word: Option<String>,
     pub target_word: Option<String>,
@@ -57,19 +67,17 @@ pub struct VisualizeBody {
     #[schema(value_type = Option<String>, example = "-")]
     pub private_sign: Option<Sign>,
     /// How many neighbours to draw, 0–50 (default 10).
-    pub neighbors: Option<usize>,
+    #[validate(range(
+        min = 0,
+        max = 50,
+        message = "neighbors must be a whole number between 0 and 50"
+    ))]
+    pub neighbors: Option<i64>,
 }
 
-fn check_neighbors(n: Option<usize>) -> Result<usize, ApiError> {
-    let n = n.unwrap_or(DEFAULT_NEIGHBORS);
-    if n > MAX_NEIGHBORS {
-        return Err(ApiError::new(
-            Code::InvalidInput,
-            format!("neighbors must be between 0 and {MAX_NEIGHBORS}, not {n}"),
-        )
-        .field("neighbors"));
-    }
-    Ok(n)
+/// The neighbours asked for (already validated), or the default.
+fn neighbors(n: Option<i64>) -> usize {
+    n.map_or(DEFAULT_NEIGHBORS, |n| n as usize)
 }
 
 /// A sign from a query string: `+`, `1`, `+1` or nothing (a bare `+` in a URL decodes to a
@@ -89,15 +97,17 @@ fn query_sign(raw: Option<&str>, field: &str) -> Result<i8, ApiError> {
 #[utoipa::path(get, path = "/visualize/{word}", tag = "words",
     params(("word" = String, Path), WordQuery),
     responses((status = 200, body = Visualization), (status = 400, body = ProblemDoc), (status = 422, body = ProblemDoc), (status = 429, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn visualize_word(
     state: State,
     path: web::Path<String>,
     query: web::Query<WordQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    query.validate()?;
     let word = path.into_inner();
     let scene = Scene {
         words: vec![(word.as_str(), "word".into())],
-        neighbors: check_neighbors(query.neighbors)?,
+        neighbors: neighbors(query.neighbors),
         ..Default::default()
     };
     Ok(HttpResponse::Ok().json(draw(&state.engine, &scene)?))
@@ -106,11 +116,13 @@ async fn visualize_word(
 #[utoipa::path(get, path = "/visualize/move/{start}/{target}", tag = "words",
     params(("start" = String, Path), ("target" = String, Path), MoveQuery),
     responses((status = 200, body = Visualization), (status = 400, body = ProblemDoc), (status = 422, body = ProblemDoc), (status = 429, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn visualize_move(
     state: State,
     path: web::Path<(String, String)>,
     query: web::Query<MoveQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    query.validate()?;
     let (start, target) = path.into_inner();
     let q = query.into_inner();
     let card = |w: &Option<String>, field: &str, sign: &Option<String>, sign_field: &str| {
@@ -138,7 +150,7 @@ async fn visualize_move(
         private: private
             .as_ref()
             .map(|(w, f, s)| (w.as_str(), f.clone(), *s)),
-        neighbors: check_neighbors(q.neighbors)?,
+        neighbors: neighbors(q.neighbors),
         ..Default::default()
     };
     Ok(HttpResponse::Ok().json(draw(&state.engine, &scene)?))
@@ -146,18 +158,13 @@ async fn visualize_move(
 
 #[utoipa::path(post, path = "/visualize", tag = "words", request_body = VisualizeBody,
     responses((status = 200, body = Visualization), (status = 400, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc), (status = 429, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn visualize_post(
     state: State,
     body: web::Json<VisualizeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    if b.words.len() > MAX_WORDS {
-        return Err(ApiError::new(
-            Code::InvalidInput,
-            format!("at most {MAX_WORDS} words, not {}", b.words.len()),
-        )
-        .field("words"));
-    }
+    b.validate()?;
     fn named<'a>(w: &'a Option<String>, field: &str) -> Option<(&'a str, String)> {
         w.as_deref().map(|w| (w, field.to_string()))
     }
@@ -180,7 +187,7 @@ async fn visualize_post(
             .enumerate()
             .map(|(i, w)| (w.as_str(), format!("words[{i}]")))
             .collect(),
-        neighbors: check_neighbors(b.neighbors)?,
+        neighbors: neighbors(b.neighbors),
     };
     Ok(HttpResponse::Ok().json(draw(&state.engine, &scene)?))
 }

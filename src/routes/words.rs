@@ -17,21 +17,28 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     .service(web::resource("/test/analogies").route(web::get().to(test_analogies)));
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 pub struct AnalogyBody {
     pub positive: Vec<String>,
     #[serde(default)]
     pub negative: Vec<String>,
+    /// How many answers, 1–100 (default 10).
     #[serde(default = "default_topn")]
-    pub topn: usize,
+    #[validate(range(
+        min = 1,
+        max = 100,
+        message = "topn must be a whole number between 1 and 100"
+    ))]
+    #[schema(minimum = 1, maximum = 100)]
+    pub topn: i64,
     #[serde(default = "yes")]
     pub exclude_inputs: bool,
     #[serde(default)]
     pub exact: bool,
 }
 
-fn default_topn() -> usize {
+fn default_topn() -> i64 {
     10
 }
 
@@ -56,7 +63,7 @@ impl AnalogyBody {
         analogy::Query {
             positive: &self.positive,
             negative: &self.negative,
-            topn: self.topn,
+            topn: self.topn as usize,
             exclude_inputs: self.exclude_inputs,
             exact: self.exact,
         }
@@ -65,6 +72,7 @@ impl AnalogyBody {
 
 /// 3CosAdd (see [`analogy::solve`]).
 pub fn solve(engine: &Engine, body: &AnalogyBody) -> Result<AnalogyResult, ApiError> {
+    validator::Validate::validate(body)?;
     let answers = analogy::solve(engine, &body.query())?;
     Ok(AnalogyResult {
         results: answers
@@ -80,11 +88,13 @@ pub fn solve(engine: &Engine, body: &AnalogyBody) -> Result<AnalogyResult, ApiEr
 
 #[utoipa::path(post, path = "/analogy", tag = "words", request_body = AnalogyBody,
     responses((status = 200, body = AnalogyResult), (status = 400, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn analogy(state: State, body: web::Json<AnalogyBody>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(solve(&state.engine, &body)?))
 }
 
 #[utoipa::path(get, path = "/test/analogies", tag = "words", responses((status = 200, description = "summary and results of the classic checks")))]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn test_analogies(state: State) -> Result<HttpResponse, ApiError> {
     let engine = &state.engine;
     let mut results = Vec::new();

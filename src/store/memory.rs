@@ -12,6 +12,7 @@ use anyhow::Context;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
+use tracing::Instrument;
 
 struct Entry {
     m: Match,
@@ -177,20 +178,27 @@ fn poisoned() -> StoreError {
 
 impl MatchStore for MemoryStore {
     fn insert(&self, m: Match) -> BoxFuture<'_, Result<(), StoreError>> {
-        Box::pin(async move {
-            let mut map = self.matches.write().map_err(|_| poisoned())?;
-            map.insert(m.id.clone(), Entry::new(m));
-            Ok(())
-        })
+        let span = tracing::debug_span!("store.insert", match_id = %m.id);
+        Box::pin(
+            async move {
+                let mut map = self.matches.write().map_err(|_| poisoned())?;
+                map.insert(m.id.clone(), Entry::new(m));
+                Ok(())
+            }
+            .instrument(span),
+        )
     }
 
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Match>, StoreError>> {
-        Box::pin(async move {
-            match self.entry(id) {
-                None => Ok(None),
-                Some(e) => Ok(Some(e.lock().map_err(|_| poisoned())?.m.clone())),
+        Box::pin(
+            async move {
+                match self.entry(id) {
+                    None => Ok(None),
+                    Some(e) => Ok(Some(e.lock().map_err(|_| poisoned())?.m.clone())),
+                }
             }
-        })
+            .instrument(tracing::debug_span!("store.get", match_id = %id)),
+        )
     }
 
     fn update<'a>(
@@ -198,25 +206,28 @@ impl MatchStore for MemoryStore {
         id: &'a str,
         mut f: Mutation<'a>,
     ) -> BoxFuture<'a, Result<serde_json::Value, StoreError>> {
-        Box::pin(async move {
-            let entry = self
-                .entry(id)
-                .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-            let mut guard = entry.lock().map_err(|_| poisoned())?;
-            // Work on a copy: an error leaves the stored match untouched.
-            let mut copy = guard.m.clone();
-            let out = f(&mut copy)?;
-            let fresh = events::diff(&guard.m, &mut copy);
-            guard.m = copy;
-            if let Some(m) = &self.metrics {
-                m.count_committed(fresh.iter().map(|e| e.event.as_str()));
+        Box::pin(
+            async move {
+                let entry = self
+                    .entry(id)
+                    .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+                let mut guard = entry.lock().map_err(|_| poisoned())?;
+                // Work on a copy: an error leaves the stored match untouched.
+                let mut copy = guard.m.clone();
+                let out = f(&mut copy)?;
+                let fresh = events::diff(&guard.m, &mut copy);
+                guard.m = copy;
+                if let Some(m) = &self.metrics {
+                    m.count_committed(fresh.iter().map(|e| e.event.as_str()));
+                }
+                for e in fresh {
+                    guard.ring.push(e.clone(), self.replay);
+                    self.hub.dispatch(e);
+                }
+                Ok(out)
             }
-            for e in fresh {
-                guard.ring.push(e.clone(), self.replay);
-                self.hub.dispatch(e);
-            }
-            Ok(out)
-        })
+            .instrument(tracing::debug_span!("store.update", match_id = %id)),
+        )
     }
 
     fn healthy(&self) -> BoxFuture<'_, bool> {
@@ -240,12 +251,15 @@ impl MatchStore for MemoryStore {
         id: &'a str,
         after: u64,
     ) -> BoxFuture<'a, Result<Vec<Event>, StoreError>> {
-        Box::pin(async move {
-            Ok(match self.entry(id) {
-                None => Vec::new(),
-                Some(e) => e.lock().map_err(|_| poisoned())?.ring.since(after),
-            })
-        })
+        Box::pin(
+            async move {
+                Ok(match self.entry(id) {
+                    None => Vec::new(),
+                    Some(e) => e.lock().map_err(|_| poisoned())?.ring.since(after),
+                })
+            }
+            .instrument(tracing::debug_span!("store.events_since", match_id = %id)),
+        )
     }
 
     fn subscribe(&self, id: &str) -> tokio::sync::broadcast::Receiver<Arc<Event>> {

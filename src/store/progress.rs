@@ -277,6 +277,7 @@ impl ProgressStore {
     }
 
     /// Run the embedded migrations (once per process; retried after a failure).
+    #[tracing::instrument(level = "debug", name = "progress.migrate", skip_all)]
     pub async fn migrate(&self) -> Result<(), ProgressError> {
         self.migrated
             .get_or_try_init(|| async {
@@ -353,6 +354,7 @@ impl ProgressStore {
     }
 
     /// Store a new profile.
+    #[tracing::instrument(level = "debug", name = "progress.create_player", skip_all)]
     pub async fn create_player(
         &self,
         id: &str,
@@ -373,6 +375,7 @@ impl ProgressStore {
     }
 
     /// The profile a token belongs to.
+    #[tracing::instrument(level = "debug", name = "progress.player", skip_all)]
     pub async fn player(&self, token_hash: &str) -> Result<Option<PlayerRow>, ProgressError> {
         let row: Option<(String, String, i64)> = each_backend!(self, pool => self.guard("read player", async {
             sqlx::query_as(PLAYER_BY_TOKEN).bind(token_hash).fetch_optional(pool).await
@@ -386,6 +389,7 @@ impl ProgressStore {
 
     /// Store an attempt and update the player's best, in one transaction. `None`: the token
     /// is no player's (nothing written).
+    #[tracing::instrument(level = "debug", name = "progress.record", skip_all)]
     pub async fn record(
         &self,
         token_hash: &str,
@@ -452,6 +456,7 @@ impl ProgressStore {
     }
 
     /// Mark a puzzle as given up for the token's player. `false`: the token is no player's.
+    #[tracing::instrument(level = "debug", name = "progress.give_up", skip_all)]
     pub async fn give_up(
         &self,
         token_hash: &str,
@@ -470,6 +475,7 @@ impl ProgressStore {
     }
 
     /// A player's standing on every puzzle they played (or gave up), by puzzle id.
+    #[tracing::instrument(level = "debug", name = "progress.progress", skip_all)]
     pub async fn progress(&self, player_id: &str) -> Result<Vec<PuzzleProgress>, ProgressError> {
         type Row = (String, Option<f32>, i32, i32, Option<i64>, bool);
         let rows: Vec<Row> = each_backend!(self, pool => self.guard("read progress", async {
@@ -491,6 +497,7 @@ impl ProgressStore {
     }
 
     /// The best `limit` entries of a puzzle's leaderboard.
+    #[tracing::instrument(level = "debug", name = "progress.leaderboard", skip_all)]
     pub async fn leaderboard(
         &self,
         puzzle_id: &str,

@@ -41,6 +41,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
+use tracing::Instrument;
 
 /// How many times an update is retried when other instances keep winning the race.
 const MAX_ATTEMPTS: u32 = 100;
@@ -322,40 +323,47 @@ impl RedisMatchStore {
 
 impl MatchStore for RedisMatchStore {
     fn insert(&self, m: Match) -> BoxFuture<'_, Result<(), StoreError>> {
-        Box::pin(async move {
-            let json = serde_json::to_string(&m).map_err(StoreError::internal)?;
-            let key = self.match_key(&m.id);
-            let index = self.index_key();
-            let (ttl, expiry) = (self.ttl_secs, self.expiry());
-            self.redis
-                .run("insert", |mut c| async move {
-                    redis::pipe()
-                        .atomic()
-                        .cmd("HSET")
-                        .arg(&key)
-                        .arg("version")
-                        .arg(m.version)
-                        .arg("json")
-                        .arg(&json)
-                        .ignore()
-                        .cmd("EXPIRE")
-                        .arg(&key)
-                        .arg(ttl)
-                        .ignore()
-                        .cmd("ZADD")
-                        .arg(&index)
-                        .arg(expiry)
-                        .arg(&m.id)
-                        .ignore()
-                        .exec_async(&mut c)
-                        .await
-                })
-                .await
-        })
+        let span = tracing::debug_span!("store.insert", match_id = %m.id);
+        Box::pin(
+            async move {
+                let json = serde_json::to_string(&m).map_err(StoreError::internal)?;
+                let key = self.match_key(&m.id);
+                let index = self.index_key();
+                let (ttl, expiry) = (self.ttl_secs, self.expiry());
+                self.redis
+                    .run("insert", |mut c| async move {
+                        redis::pipe()
+                            .atomic()
+                            .cmd("HSET")
+                            .arg(&key)
+                            .arg("version")
+                            .arg(m.version)
+                            .arg("json")
+                            .arg(&json)
+                            .ignore()
+                            .cmd("EXPIRE")
+                            .arg(&key)
+                            .arg(ttl)
+                            .ignore()
+                            .cmd("ZADD")
+                            .arg(&index)
+                            .arg(expiry)
+                            .arg(&m.id)
+                            .ignore()
+                            .exec_async(&mut c)
+                            .await
+                    })
+                    .await
+            }
+            .instrument(span),
+        )
     }
 
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Match>, StoreError>> {
-        Box::pin(async move { Ok(self.read(id).await?.map(|(_, m)| m)) })
+        Box::pin(
+            async move { Ok(self.read(id).await?.map(|(_, m)| m)) }
+                .instrument(tracing::debug_span!("store.get", match_id = %id)),
+        )
     }
 
     fn update<'a>(
@@ -363,68 +371,71 @@ impl MatchStore for RedisMatchStore {
         id: &'a str,
         mut f: Mutation<'a>,
     ) -> BoxFuture<'a, Result<serde_json::Value, StoreError>> {
-        Box::pin(async move {
-            let lock = self.local_lock(id);
-            let _queued = lock.lock().await;
-            let script = redis::Script::new(UPDATE_SCRIPT);
-            for attempt in 0..MAX_ATTEMPTS {
-                let (version, before) = self
-                    .read(id)
-                    .await?
-                    .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-                let mut after = before.clone();
-                let out = f(&mut after)?;
-                if after == before {
-                    return Ok(out);
-                }
-                if after.version <= before.version {
-                    after.version = before.version + 1;
-                }
-                let events = super::events::diff(&before, &mut after);
-                let json = serde_json::to_string(&after).map_err(StoreError::internal)?;
-                let mut payloads = Vec::with_capacity(events.len());
-                for e in &events {
-                    payloads.push(serde_json::to_string(e).map_err(StoreError::internal)?);
-                }
-                let keys = [self.match_key(id), self.events_key(id), self.index_key()];
-                let (ttl, expiry, replay, channel) =
-                    (self.ttl_secs, self.expiry(), self.replay, self.channel());
-                let written: i64 = self
-                    .redis
-                    .run("update", |mut c| {
-                        let mut inv = script.prepare_invoke();
-                        inv.key(&keys[0]).key(&keys[1]).key(&keys[2]);
-                        inv.arg(&version)
-                            .arg(after.version)
-                            .arg(&json)
-                            .arg(ttl)
-                            .arg(expiry)
-                            .arg(id)
-                            .arg(replay)
-                            .arg(&channel);
-                        for p in &payloads {
-                            inv.arg(p);
-                        }
-                        async move { inv.invoke_async(&mut c).await }
-                    })
-                    .await?;
-                match written {
-                    1 => {
-                        self.metrics
-                            .count_committed(events.iter().map(|e| e.event.as_str()));
+        Box::pin(
+            async move {
+                let lock = self.local_lock(id);
+                let _queued = lock.lock().await;
+                let script = redis::Script::new(UPDATE_SCRIPT);
+                for attempt in 0..MAX_ATTEMPTS {
+                    let (version, before) = self
+                        .read(id)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+                    let mut after = before.clone();
+                    let out = f(&mut after)?;
+                    if after == before {
                         return Ok(out);
                     }
-                    -1 => return Err(StoreError::NotFound(id.to_string())),
-                    _ => {
-                        // Another instance wrote first: back off a little (jittered) and redo
-                        // the change on the fresh match.
-                        let ms = rand::random::<u64>() % (2 + u64::from(attempt).min(20));
-                        tokio::time::sleep(Duration::from_millis(ms)).await;
+                    if after.version <= before.version {
+                        after.version = before.version + 1;
+                    }
+                    let events = super::events::diff(&before, &mut after);
+                    let json = serde_json::to_string(&after).map_err(StoreError::internal)?;
+                    let mut payloads = Vec::with_capacity(events.len());
+                    for e in &events {
+                        payloads.push(serde_json::to_string(e).map_err(StoreError::internal)?);
+                    }
+                    let keys = [self.match_key(id), self.events_key(id), self.index_key()];
+                    let (ttl, expiry, replay, channel) =
+                        (self.ttl_secs, self.expiry(), self.replay, self.channel());
+                    let written: i64 = self
+                        .redis
+                        .run("update", |mut c| {
+                            let mut inv = script.prepare_invoke();
+                            inv.key(&keys[0]).key(&keys[1]).key(&keys[2]);
+                            inv.arg(&version)
+                                .arg(after.version)
+                                .arg(&json)
+                                .arg(ttl)
+                                .arg(expiry)
+                                .arg(id)
+                                .arg(replay)
+                                .arg(&channel);
+                            for p in &payloads {
+                                inv.arg(p);
+                            }
+                            async move { inv.invoke_async(&mut c).await }
+                        })
+                        .await?;
+                    match written {
+                        1 => {
+                            self.metrics
+                                .count_committed(events.iter().map(|e| e.event.as_str()));
+                            return Ok(out);
+                        }
+                        -1 => return Err(StoreError::NotFound(id.to_string())),
+                        _ => {
+                            // Another instance wrote first: back off a little (jittered) and redo
+                            // the change on the fresh match.
+                            let ms = rand::random::<u64>() % (2 + u64::from(attempt).min(20));
+                            tokio::time::sleep(Duration::from_millis(ms)).await;
+                        }
                     }
                 }
+                Err(StoreError::Contended { retry_after: 1 })
             }
-            Err(StoreError::Contended { retry_after: 1 })
-        })
+            .instrument(tracing::debug_span!("store.update", match_id = %id)),
+        )
     }
 
     fn healthy(&self) -> BoxFuture<'_, bool> {
@@ -471,28 +482,31 @@ impl MatchStore for RedisMatchStore {
         id: &'a str,
         after: u64,
     ) -> BoxFuture<'a, Result<Vec<Event>, StoreError>> {
-        Box::pin(async move {
-            let key = self.events_key(id);
-            let raw: Vec<String> = self
-                .redis
-                .run("events", |mut c| async move {
-                    redis::cmd("LRANGE")
-                        .arg(&key)
-                        .arg(0)
-                        .arg(-1)
-                        .query_async(&mut c)
-                        .await
-                })
-                .await?;
-            let mut out = Vec::with_capacity(raw.len());
-            for r in raw {
-                let e: Event = serde_json::from_str(&r).map_err(StoreError::internal)?;
-                if e.id > after {
-                    out.push(e);
+        Box::pin(
+            async move {
+                let key = self.events_key(id);
+                let raw: Vec<String> = self
+                    .redis
+                    .run("events", |mut c| async move {
+                        redis::cmd("LRANGE")
+                            .arg(&key)
+                            .arg(0)
+                            .arg(-1)
+                            .query_async(&mut c)
+                            .await
+                    })
+                    .await?;
+                let mut out = Vec::with_capacity(raw.len());
+                for r in raw {
+                    let e: Event = serde_json::from_str(&r).map_err(StoreError::internal)?;
+                    if e.id > after {
+                        out.push(e);
+                    }
                 }
+                Ok(out)
             }
-            Ok(out)
-        })
+            .instrument(tracing::debug_span!("store.events_since", match_id = %id)),
+        )
     }
 
     fn subscribe(&self, id: &str) -> tokio::sync::broadcast::Receiver<Arc<Event>> {

@@ -9,10 +9,8 @@ use crate::scoring::{ball, CancelsOut, Term};
 
 /// At most this many words in one query.
 pub const MAX_TERMS: usize = 10;
-/// At most this many answers.
-pub const MAX_TOPN: usize = 100;
 
-/// An analogy query.
+/// An analogy query (`topn` is taken as given: the HTTP edge keeps it within 1–100).
 #[derive(Debug, Clone)]
 pub struct Query<'a> {
     pub positive: &'a [String],
@@ -42,12 +40,6 @@ pub fn solve(engine: &Engine, q: &Query) -> Result<Vec<Answer>, WordsError> {
         return Err(WordsError::invalid(
             "positive",
             format!("at most {MAX_TERMS} words in all"),
-        ));
-    }
-    if !(1..=MAX_TOPN).contains(&q.topn) {
-        return Err(WordsError::invalid(
-            "topn",
-            format!("topn must be between 1 and {MAX_TOPN}"),
         ));
     }
     let signed = [("positive", q.positive, 1i8), ("negative", q.negative, -1)];

@@ -18,10 +18,6 @@ use crate::scoring::{ball, CancelsOut, Term};
 use crate::simd::exact_dot;
 use serde::{Deserialize, Serialize};
 
-/// At most this many words by name in one picture (POST's `words`).
-pub const MAX_WORDS: usize = 64;
-/// At most this many neighbours in one picture.
-pub const MAX_NEIGHBORS: usize = 50;
 /// Neighbours drawn when none are asked for.
 pub const DEFAULT_NEIGHBORS: usize = 10;
 
@@ -146,22 +142,7 @@ pub fn draw(engine: &Engine, scene: &Scene) -> Result<Visualization, WordsError>
         add_word(&mut items, id, PointType::Word);
     }
 
-    // The move: start, then each card in turn; the last step is the ball.
-    let mut steps: Vec<(String, Vec<f32>)> = Vec::new();
-    if let Some(s) = start {
-        let mut terms = vec![Term { word: s, sign: 1 }];
-        let mut label = emb.word(s).to_string();
-        steps.push((label.clone(), emb.vector(s).to_vec()));
-        for (card, sign) in [public, private].into_iter().flatten() {
-            terms.push(Term { word: card, sign });
-            label = format!("{label} {} {}", sign_str(sign), emb.word(card));
-            let v = ball(emb, &terms).ok_or(CancelsOut)?;
-            steps.push((label.clone(), v));
-        }
-        if steps.len() == 1 {
-            steps.clear();
-        }
-    }
+    let steps = move_steps(engine, start, public, private)?;
     let ball_vec = steps.last().map(|(label, v)| (label.clone(), v.clone()));
     if let Some((label, v)) = &ball_vec {
         items.push(Item {
@@ -197,6 +178,47 @@ pub fn draw(engine: &Engine, scene: &Scene) -> Result<Visualization, WordsError>
         });
     }
 
+    Ok(project(engine, &items, &steps, target, start, &words))
+}
+
+/// The throw's path: the start word, then each card in turn (normalised); the last step is the
+/// ball. Empty when there is no card to throw.
+fn move_steps(
+    engine: &Engine,
+    start: Option<WordId>,
+    public: Option<(WordId, i8)>,
+    private: Option<(WordId, i8)>,
+) -> Result<Vec<(String, Vec<f32>)>, WordsError> {
+    let emb = &engine.emb;
+    let mut steps: Vec<(String, Vec<f32>)> = Vec::new();
+    if let Some(s) = start {
+        let mut terms = vec![Term { word: s, sign: 1 }];
+        let mut label = emb.word(s).to_string();
+        steps.push((label.clone(), emb.vector(s).to_vec()));
+        for (card, sign) in [public, private].into_iter().flatten() {
+            terms.push(Term { word: card, sign });
+            label = format!("{label} {} {}", sign_str(sign), emb.word(card));
+            let v = ball(emb, &terms).ok_or(CancelsOut)?;
+            steps.push((label.clone(), v));
+        }
+        if steps.len() == 1 {
+            steps.clear();
+        }
+    }
+    Ok(steps)
+}
+
+/// Every item and the middle steps projected onto one plane, with their similarities to the
+/// target (or, for a single word with its neighbours, to that word).
+fn project(
+    engine: &Engine,
+    items: &[Item],
+    steps: &[(String, Vec<f32>)],
+    target: Option<WordId>,
+    start: Option<WordId>,
+    words: &[WordId],
+) -> Visualization {
+    let emb = &engine.emb;
     // Similarities: to the target, or (a single word with neighbours) to that word.
     let reference: Option<Vec<f32>> = target
         .map(|t| emb.vector(t).to_vec())
@@ -246,9 +268,9 @@ pub fn draw(engine: &Engine, scene: &Scene) -> Result<Visualization, WordsError>
             }
         })
         .collect();
-    Ok(Visualization {
+    Visualization {
         points,
         intermediate_steps,
         variance_explained: p.variance_explained,
-    })
+    }
 }

@@ -6,6 +6,7 @@ mod matches;
 mod meta;
 mod page;
 mod puzzles;
+mod ranges;
 mod redis_store;
 mod secrets;
 mod sentry;
