@@ -157,10 +157,10 @@ impl Embeddings {
     /// All vectors, row-major, straight from the mapping.
     pub fn vectors(&self) -> &[f32] {
         let bytes = &self.mmap[self.header.vec_off..self.header.vec_off + self.header.vec_len];
-        // SAFETY: the offset is a multiple of 64 from a 64-byte aligned mapping (checked at
-        // open), the length is count*dim*4 (checked by Header::parse), and every bit pattern is
-        // a valid f32. Little-endian only: see the compile-time check below.
-        unsafe { std::slice::from_raw_parts(bytes.as_ptr() as *const f32, bytes.len() / 4) }
+        // Cannot fail: the offset is a multiple of 64 from a 64-byte aligned mapping (checked
+        // at open) and the length is count*dim*4 (checked by Header::parse). Little-endian
+        // only: see the compile-time check below.
+        bytemuck::try_cast_slice(bytes).expect("vectors are 4-byte aligned, whole f32s")
     }
 
     /// The vectors as an ndarray view (count x dim), without copying.
