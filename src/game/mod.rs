@@ -16,5 +16,5 @@ pub use rules::{Name, JOKER, JOKER_MAX_COSINE};
 pub use settings::{MatchSettings, SettingsInput};
 pub use state::{
     ContributionView, Match, MatchStatus, MoveInput, MoveResult, ParMove, Player, Round,
-    RoundStatus, SubmittedMove,
+    RoundStatus, Sign, SubmittedMove,
 };

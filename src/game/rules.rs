@@ -2,7 +2,7 @@
 //! is scored, what a name may be, and who may do what with a token.
 
 use super::deal::{self, Card, DealSpec};
-use super::state::{Match, MoveInput, MoveResult, ParMove, Player, Round, RoundStatus};
+use super::state::{Match, MoveInput, MoveResult, ParMove, Player, Round, RoundStatus, Sign};
 use super::{GameError, JokerRule, NameRule};
 use crate::embeddings::{vocab, WordId};
 use crate::engine::Engine;
@@ -71,9 +71,9 @@ impl Match {
                         player_id: p.id.clone(),
                         mv: MoveInput {
                             public_token: w(best.mv.public),
-                            public_sign: best.mv.public_sign,
+                            public_sign: Sign::of(best.mv.public_sign),
                             private_token: w(best.mv.private),
-                            private_sign: best.mv.private_sign,
+                            private_sign: Sign::of(best.mv.private_sign),
                             joker_override_token: None,
                         },
                         similarity: best.similarity,
@@ -138,11 +138,11 @@ impl Match {
                 },
                 Term {
                     word: public,
-                    sign: mv.public_sign,
+                    sign: mv.public_sign.as_i8(),
                 },
                 Term {
                     word: private,
-                    sign: mv.private_sign,
+                    sign: mv.private_sign.as_i8(),
                 },
             ],
             target,

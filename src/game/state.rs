@@ -32,13 +32,72 @@ pub struct Player {
     pub token_hash: String,
 }
 
-/// A move as submitted, normalised: words lower-cased, signs +1/-1.
+/// The sign a card is played with. Stored, and answered, as `1` or `-1`; nothing else is a
+/// sign, so a move never carries a weight of 2 or 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "i8", into = "i8")]
+pub enum Sign {
+    Plus,
+    Minus,
+}
+
+impl Sign {
+    /// The sign of a non-zero number (what the dealer's par search produces).
+    pub fn of(x: i8) -> Sign {
+        if x < 0 {
+            Sign::Minus
+        } else {
+            Sign::Plus
+        }
+    }
+
+    pub fn as_i8(self) -> i8 {
+        match self {
+            Sign::Plus => 1,
+            Sign::Minus => -1,
+        }
+    }
+}
+
+impl From<Sign> for i8 {
+    fn from(s: Sign) -> i8 {
+        s.as_i8()
+    }
+}
+
+impl TryFrom<i8> for Sign {
+    type Error = String;
+
+    fn try_from(v: i8) -> Result<Sign, String> {
+        match v {
+            1 => Ok(Sign::Plus),
+            -1 => Ok(Sign::Minus),
+            _ => Err(format!("a sign is 1 or -1, not {v}")),
+        }
+    }
+}
+
+impl TryFrom<&str> for Sign {
+    type Error = String;
+
+    fn try_from(v: &str) -> Result<Sign, String> {
+        match v {
+            "+" | "1" | "+1" => Ok(Sign::Plus),
+            "-" | "-1" => Ok(Sign::Minus),
+            _ => Err(format!("a sign is \"+\" or \"-\", not \"{v}\"")),
+        }
+    }
+}
+
+/// A move as submitted, normalised: words lower-cased, signs 1 or -1.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MoveInput {
     pub public_token: String,
-    pub public_sign: i8,
+    #[schema(value_type = i8, example = 1)]
+    pub public_sign: Sign,
     pub private_token: String,
-    pub private_sign: i8,
+    #[schema(value_type = i8, example = -1)]
+    pub private_sign: Sign,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub joker_override_token: Option<String>,
 }
@@ -320,5 +379,32 @@ impl Match {
             .find(|r| r.id == round_id)?
             .moves
             .get(player_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signs_are_stored_and_answered_as_one_or_minus_one_and_nothing_else() {
+        let mv = MoveInput {
+            public_token: "juice".into(),
+            public_sign: Sign::Plus,
+            private_token: "JOKER".into(),
+            private_sign: Sign::Minus,
+            joker_override_token: Some("ferment".into()),
+        };
+        let json = serde_json::to_string(&mv).unwrap();
+        assert_eq!(
+            json,
+            r#"{"public_token":"juice","public_sign":1,"private_token":"JOKER","private_sign":-1,"joker_override_token":"ferment"}"#
+        );
+        assert_eq!(serde_json::from_str::<MoveInput>(&json).unwrap(), mv);
+        let bad = json.replace(r#""public_sign":1"#, r#""public_sign":2"#);
+        assert!(serde_json::from_str::<MoveInput>(&bad).is_err());
+        assert_eq!(Sign::try_from("-"), Ok(Sign::Minus));
+        assert!(Sign::try_from("*").is_err() && Sign::try_from(0i8).is_err());
+        assert_eq!((Sign::of(-1), Sign::of(1)), (Sign::Minus, Sign::Plus));
     }
 }

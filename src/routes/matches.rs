@@ -5,7 +5,7 @@ use super::limits::Class;
 use super::problem::{ApiError, ProblemDoc};
 use super::{bearer_hash, Limits, State};
 use crate::game::views::{MatchView, PlayerView, ResolveView, RoundView};
-use crate::game::{MatchStatus, MoveInput, MoveResult, Name, SettingsInput, JOKER};
+use crate::game::{MatchStatus, MoveInput, MoveResult, Name, SettingsInput, Sign, JOKER};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -68,22 +68,26 @@ pub struct PlayerResponse {
     pub match_status: MatchStatus,
 }
 
-/// A sign as sent: `"+"`/`"-"` or `1`/`-1`.
+/// A sign as sent: `"+"`/`"-"` or `1`/`-1`; an unknown value is a 400 like any unknown enum
+/// value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sign(pub i8);
+pub struct SignInput(pub Sign);
 
-impl<'de> Deserialize<'de> for Sign {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Sign, D::Error> {
+impl<'de> Deserialize<'de> for SignInput {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<SignInput, D::Error> {
         let v = serde_json::Value::deserialize(d)?;
-        match &v {
-            serde_json::Value::String(s) if s == "+" => Ok(Sign(1)),
-            serde_json::Value::String(s) if s == "-" => Ok(Sign(-1)),
-            serde_json::Value::Number(n) if n.as_i64() == Some(1) => Ok(Sign(1)),
-            serde_json::Value::Number(n) if n.as_i64() == Some(-1) => Ok(Sign(-1)),
-            _ => Err(serde::de::Error::custom(format!(
-                "a sign is \"+\" or \"-\" (or 1 / -1), not {v}"
-            ))),
-        }
+        let parsed = match &v {
+            serde_json::Value::String(s) if s == "+" || s == "-" => Sign::try_from(s.as_str()),
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .and_then(|n| i8::try_from(n).ok())
+                .ok_or_else(String::new)
+                .and_then(Sign::try_from),
+            _ => Err(String::new()),
+        };
+        parsed.map(SignInput).map_err(|_| {
+            serde::de::Error::custom(format!("a sign is \"+\" or \"-\" (or 1 / -1), not {v}"))
+        })
     }
 }
 
@@ -93,10 +97,10 @@ pub struct SubmitBody {
     pub public_token: String,
     /// `"+"` or `"-"` (1 or -1 also accepted)
     #[schema(value_type = String, example = "+")]
-    pub public_sign: Sign,
+    pub public_sign: SignInput,
     pub private_token: String,
     #[schema(value_type = String, example = "-")]
-    pub private_sign: Sign,
+    pub private_sign: SignInput,
     #[serde(default)]
     pub joker_override_token: Option<String>,
     #[serde(default)]

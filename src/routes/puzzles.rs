@@ -2,7 +2,7 @@
 //! puzzle, profiles and leaderboards.
 
 use super::limits::Class;
-use super::matches::Sign;
+use super::matches::SignInput;
 use super::{bearer_hash, Limits, State};
 use crate::game::deal::Difficulty;
 use crate::game::ContributionView;
@@ -108,10 +108,10 @@ pub struct SolveBody {
     pub public_token: String,
     /// `1` or `-1` (`"+"`/`"-"` also accepted, as in matches)
     #[schema(value_type = i8, example = 1)]
-    pub public_sign: Sign,
+    pub public_sign: SignInput,
     pub private_token: String,
     #[schema(value_type = i8, example = -1)]
-    pub private_sign: Sign,
+    pub private_sign: SignInput,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -223,6 +223,7 @@ pub struct LeaderboardQuery {
         max = 100,
         message = "limit must be a whole number between 1 and 100"
     ))]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -302,9 +303,9 @@ async fn solve(
         &state.engine,
         p,
         &body.public_token,
-        body.public_sign.0,
+        body.public_sign.0.as_i8(),
         &body.private_token,
-        body.private_sign.0,
+        body.private_sign.0.as_i8(),
     )?;
     let clock = std::time::Instant::now();
     let score = puzzles.score(&state.engine, p, mv)?;

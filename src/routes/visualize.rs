@@ -2,9 +2,10 @@
 //! [`crate::words::scene`].
 
 use super::limits::Class;
-use super::matches::Sign;
+use super::matches::SignInput;
 use super::problem::{ApiError, Code, ProblemDoc};
 use super::{Limits, State};
+use crate::game::Sign;
 use crate::words::scene::{draw, Scene, Visualization, DEFAULT_NEIGHBORS};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -30,6 +31,7 @@ pub struct WordQuery {
         max = 50,
         message = "neighbors must be a whole number between 0 and 50"
     ))]
+    #[param(minimum = 0, maximum = 50)]
     pub neighbors: Option<i64>,
 }
 
@@ -47,6 +49,7 @@ pub struct MoveQuery {
         max = 50,
         message = "neighbors must be a whole number between 0 and 50"
     ))]
+    #[param(minimum = 0, maximum = 50)]
     pub neighbors: Option<i64>,
 }
 
@@ -62,16 +65,17 @@ pub struct VisualizeBody {
     pub result_word: Option<String>,
     pub public_card: Option<String>,
     #[schema(value_type = Option<String>, example = "+")]
-    pub public_sign: Option<Sign>,
+    pub public_sign: Option<SignInput>,
     pub private_card: Option<String>,
     #[schema(value_type = Option<String>, example = "-")]
-    pub private_sign: Option<Sign>,
+    pub private_sign: Option<SignInput>,
     /// How many neighbours to draw, 0–50 (default 10).
     #[validate(range(
         min = 0,
         max = 50,
         message = "neighbors must be a whole number between 0 and 50"
     ))]
+    #[schema(minimum = 0, maximum = 50)]
     pub neighbors: Option<i64>,
 }
 
@@ -84,13 +88,10 @@ fn neighbors(n: Option<i64>) -> usize {
 /// space) is plus; `-` or `-1` is minus.
 fn query_sign(raw: Option<&str>, field: &str) -> Result<i8, ApiError> {
     match raw.map(str::trim) {
-        None | Some("" | "+" | "1" | "+1") => Ok(1),
-        Some("-" | "-1") => Ok(-1),
-        Some(other) => Err(ApiError::new(
-            Code::BadRequest,
-            format!("a sign is \"+\" or \"-\", not \"{other}\""),
-        )
-        .field(field)),
+        None | Some("") => Ok(1),
+        Some(s) => Sign::try_from(s)
+            .map(Sign::as_i8)
+            .map_err(|e| ApiError::new(Code::BadRequest, e).field(field)),
     }
 }
 
@@ -168,7 +169,7 @@ async fn visualize_post(
     fn named<'a>(w: &'a Option<String>, field: &str) -> Option<(&'a str, String)> {
         w.as_deref().map(|w| (w, field.to_string()))
     }
-    let sign = |s: Option<Sign>| s.map_or(1, |s| s.0);
+    let sign = |s: Option<SignInput>| s.map_or(1, |s| s.0.as_i8());
     let scene = Scene {
         start: named(&b.start_word, "start_word"),
         target: named(&b.target_word, "target_word"),

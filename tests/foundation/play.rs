@@ -10,7 +10,7 @@ use word_bocce::clock::ManualClock;
 use word_bocce::config::EngineSettings;
 use word_bocce::engine::Engine;
 use word_bocce::game::{
-    GameError, MatchSettings, MoveInput, Name, RoundStatus, SettingsInput, JOKER,
+    GameError, MatchSettings, MoveInput, Name, RoundStatus, SettingsInput, Sign, JOKER,
 };
 use word_bocce::metrics::Metrics;
 use word_bocce::play::matches::{Matches, Seeds};
@@ -99,9 +99,9 @@ fn a_match_plays_to_the_end_through_the_core_with_a_moved_clock() {
                 .unwrap_or(&view.private_cards[0]);
             let mv = MoveInput {
                 public_token: round.public_cards[0].token.clone(),
-                public_sign: 1,
+                public_sign: Sign::Plus,
                 private_token: card.token.clone(),
-                private_sign: 1,
+                private_sign: Sign::Plus,
                 joker_override_token: (card.token == JOKER).then(|| "music".to_string()),
             };
             let scored = matches
@@ -116,7 +116,7 @@ fn a_match_plays_to_the_end_through_the_core_with_a_moved_clock() {
                 .unwrap();
             assert_eq!(again, scored);
             let other = MoveInput {
-                public_sign: -1,
+                public_sign: Sign::Minus,
                 ..mv.clone()
             };
             assert_eq!(
