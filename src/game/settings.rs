@@ -3,10 +3,9 @@
 use super::deal::Difficulty;
 use super::GameError;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 /// Match settings as the API names them; every field optional on input.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MatchSettings {
     #[serde(rename = "N_public")]
     pub n_public: usize,
@@ -16,7 +15,6 @@ pub struct MatchSettings {
     pub timeout_secs: u64,
     pub rounds: usize,
     pub max_players: usize,
-    #[schema(value_type = String, example = "medium")]
     pub difficulty: Difficulty,
 }
 
@@ -35,7 +33,7 @@ impl Default for MatchSettings {
 }
 
 /// Settings as sent: any subset, unknown fields rejected.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsInput {
     #[serde(rename = "N_public")]
@@ -46,7 +44,6 @@ pub struct SettingsInput {
     pub timeout_secs: Option<i64>,
     pub rounds: Option<i64>,
     pub max_players: Option<i64>,
-    #[schema(value_type = Option<String>, example = "medium")]
     pub difficulty: Option<Difficulty>,
 }
 

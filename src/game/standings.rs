@@ -3,9 +3,8 @@
 
 use super::state::{Match, RoundStatus};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Standing {
     pub player_id: String,
     pub player_name: String,

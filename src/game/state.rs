@@ -7,9 +7,8 @@ use super::GameError;
 use crate::scoring::Contribution;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MatchStatus {
     Lobby,
@@ -17,7 +16,7 @@ pub enum MatchStatus {
     Done,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RoundStatus {
     Open,
@@ -90,20 +89,18 @@ impl TryFrom<&str> for Sign {
 }
 
 /// A move as submitted, normalised: words lower-cased, signs 1 or -1.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MoveInput {
     pub public_token: String,
-    #[schema(value_type = i8, example = 1)]
     pub public_sign: Sign,
     pub private_token: String,
-    #[schema(value_type = i8, example = -1)]
     pub private_sign: Sign,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub joker_override_token: Option<String>,
 }
 
 /// The score of a move (API.md "Scoring a move").
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MoveResult {
     pub similarity: f32,
     pub rank: usize,
@@ -112,7 +109,7 @@ pub struct MoveResult {
     pub contributions: Vec<ContributionView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContributionView {
     pub word: String,
     pub sign: i8,
@@ -136,7 +133,7 @@ pub struct SubmittedMove {
 }
 
 /// A player's par: the best move their cards allowed (jokers aside).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParMove {
     pub player_id: String,
     #[serde(rename = "move")]

@@ -10,16 +10,15 @@ use super::state::{
 };
 use super::JOKER;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlayerSummary {
     pub id: String,
     pub name: String,
     pub submitted_move: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MatchView {
     pub id: String,
     pub name: String,
@@ -31,14 +30,14 @@ pub struct MatchView {
     pub standings: Vec<Standing>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CardView {
     pub token: String,
     #[serde(rename = "type")]
     pub kind: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RoundView {
     pub id: String,
     pub number: usize,
@@ -53,7 +52,7 @@ pub struct RoundView {
     pub resolution: Option<ResolveView>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlayerView {
     pub id: String,
     pub name: String,
@@ -62,7 +61,7 @@ pub struct PlayerView {
     pub result: Option<MoveResult>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RoundLeaderboardEntry {
     pub player_id: String,
     pub player_name: String,
@@ -74,7 +73,7 @@ pub struct RoundLeaderboardEntry {
     pub mv: MoveInput,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResolveView {
     pub leaderboard: Vec<RoundLeaderboardEntry>,
     pub best_moves: Vec<ParMove>,

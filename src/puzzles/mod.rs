@@ -68,7 +68,7 @@ pub fn derived_thresholds(start: f32, optimum: f32) -> (StarThresholds, f32) {
 }
 
 /// One move of a puzzle with its score: `best_move` and each of `all_moves`.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PuzzleMove {
     pub public_card: String,
     pub private_card: String,

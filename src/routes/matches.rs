@@ -3,9 +3,10 @@
 use super::idempotency;
 use super::limits::Class;
 use super::problem::{ApiError, ProblemDoc};
+use super::schemas;
 use super::{bearer_hash, Limits, State};
-use crate::game::views::{MatchView, PlayerView, ResolveView, RoundView};
-use crate::game::{MatchStatus, MoveInput, MoveResult, Name, SettingsInput, Sign, JOKER};
+use crate::game::views::{MatchView, PlayerView, ResolveView};
+use crate::game::{MatchStatus, MoveInput, Name, SettingsInput, Sign, JOKER};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -38,12 +39,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
 pub struct CreateBody {
     pub name: String,
     #[serde(default)]
+    #[schema(value_type = Option<schemas::SettingsInput>)]
     pub settings: Option<SettingsInput>,
 }
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Created {
     #[serde(rename = "match")]
+    #[schema(value_type = schemas::MatchView)]
     pub m: MatchView,
     pub host_token: String,
 }
@@ -57,14 +60,18 @@ pub struct JoinBody {
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Joined {
     #[serde(rename = "match")]
+    #[schema(value_type = schemas::MatchView)]
     pub m: MatchView,
+    #[schema(value_type = schemas::PlayerView)]
     pub player: PlayerView,
     pub player_token: String,
 }
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlayerResponse {
+    #[schema(value_type = schemas::PlayerView)]
     pub player: PlayerView,
+    #[schema(value_type = schemas::MatchStatus)]
     pub match_status: MatchStatus,
 }
 
@@ -147,7 +154,7 @@ async fn create(
 }
 
 #[utoipa::path(get, path = "/match/{id}", tag = "matches", params(("id" = String, Path)),
-    responses((status = 200, body = MatchView), (status = 404, body = ProblemDoc)))]
+    responses((status = 200, body = schemas::MatchView), (status = 404, body = ProblemDoc)))]
 #[tracing::instrument(level = "debug", skip_all)]
 async fn get_match(state: State, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let m = state.matches.load(&path).await?;
@@ -178,7 +185,7 @@ async fn join(
 }
 
 #[utoipa::path(post, path = "/match/{id}/start", tag = "matches", params(("id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = RoundView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
+    responses((status = 200, body = schemas::RoundView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
 #[tracing::instrument(level = "debug", skip_all)]
 async fn start(
     state: State,
@@ -191,7 +198,7 @@ async fn start(
 }
 
 #[utoipa::path(get, path = "/match/{id}/round/current", tag = "matches", params(("id" = String, Path)),
-    responses((status = 200, body = RoundView), (status = 304), (status = 404, body = ProblemDoc)))]
+    responses((status = 200, body = schemas::RoundView), (status = 304), (status = 404, body = ProblemDoc)))]
 #[tracing::instrument(level = "debug", skip_all)]
 async fn current_round(
     state: State,
@@ -228,7 +235,7 @@ async fn player(
 
 #[utoipa::path(post, path = "/match/{id}/round/{round_id}/submit", tag = "matches", params(("id" = String, Path), ("round_id" = String, Path)), security(("bearer" = [])),
     request_body = SubmitBody,
-    responses((status = 200, body = MoveResult), (status = 400, body = ProblemDoc), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 413, body = ProblemDoc),
+    responses((status = 200, body = schemas::MoveResult), (status = 400, body = ProblemDoc), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 413, body = ProblemDoc),
         (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 #[tracing::instrument(level = "debug", skip_all)]
 async fn submit(
@@ -253,7 +260,7 @@ async fn submit(
 }
 
 #[utoipa::path(post, path = "/match/{id}/round/{round_id}/resolve", tag = "matches", params(("id" = String, Path), ("round_id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ResolveView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc)))]
+    responses((status = 200, body = schemas::ResolveView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc)))]
 #[tracing::instrument(level = "debug", skip_all)]
 async fn resolve(
     state: State,
@@ -267,7 +274,7 @@ async fn resolve(
 }
 
 #[utoipa::path(post, path = "/match/{id}/round/next", tag = "matches", params(("id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = RoundView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
+    responses((status = 200, body = schemas::RoundView), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)))]
 #[tracing::instrument(level = "debug", skip_all)]
 async fn next_round(
     state: State,

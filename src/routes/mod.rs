@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod page;
 pub mod problem;
 pub mod puzzles;
+pub mod schemas;
 pub mod visualize;
 pub mod words;
 

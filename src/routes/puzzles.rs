@@ -3,6 +3,7 @@
 
 use super::limits::Class;
 use super::matches::SignInput;
+use super::schemas;
 use super::{bearer_hash, Limits, State};
 use crate::game::deal::Difficulty;
 use crate::game::ContributionView;
@@ -119,6 +120,7 @@ pub struct SolveResponse {
     pub similarity: f32,
     /// Exact rank of the target around the ball (1: the ball landed on it).
     pub rank: usize,
+    #[schema(value_type = Vec<schemas::ContributionView>)]
     pub contributions: Vec<ContributionView>,
     /// The word nearest the ball, other than the move's words and their near-copies.
     pub nearest_word: String,
@@ -138,9 +140,11 @@ pub struct SolveResponse {
     pub private_sign: i8,
     /// Only once the attempt passes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schemas::PuzzleMove>)]
     pub best_move: Option<PuzzleMove>,
     /// The top 20 moves, best first; only once the attempt passes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<schemas::PuzzleMove>>)]
     pub all_moves: Option<Vec<PuzzleMove>>,
     /// Whether the attempt was stored for the profile whose token came with it.
     pub progress_saved: bool,
@@ -151,7 +155,9 @@ pub struct SolveResponse {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GiveUpResponse {
     pub puzzle_id: String,
+    #[schema(value_type = schemas::PuzzleMove)]
     pub best_move: PuzzleMove,
+    #[schema(value_type = Vec<schemas::PuzzleMove>)]
     pub all_moves: Vec<PuzzleMove>,
     pub optimal_similarity: f32,
     /// Whether the give-up was recorded for the profile whose token came with it.

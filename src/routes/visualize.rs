@@ -4,9 +4,10 @@
 use super::limits::Class;
 use super::matches::SignInput;
 use super::problem::{ApiError, Code, ProblemDoc};
+use super::schemas;
 use super::{Limits, State};
 use crate::game::Sign;
-use crate::words::scene::{draw, Scene, Visualization, DEFAULT_NEIGHBORS};
+use crate::words::scene::{draw, Scene, DEFAULT_NEIGHBORS};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use validator::Validate;
@@ -97,7 +98,7 @@ fn query_sign(raw: Option<&str>, field: &str) -> Result<i8, ApiError> {
 
 #[utoipa::path(get, path = "/visualize/{word}", tag = "words",
     params(("word" = String, Path), WordQuery),
-    responses((status = 200, body = Visualization), (status = 400, body = ProblemDoc), (status = 422, body = ProblemDoc), (status = 429, body = ProblemDoc)))]
+    responses((status = 200, body = schemas::Visualization), (status = 400, body = ProblemDoc), (status = 422, body = ProblemDoc), (status = 429, body = ProblemDoc)))]
 #[tracing::instrument(level = "debug", skip_all)]
 async fn visualize_word(
     state: State,
@@ -116,7 +117,7 @@ async fn visualize_word(
 
 #[utoipa::path(get, path = "/visualize/move/{start}/{target}", tag = "words",
     params(("start" = String, Path), ("target" = String, Path), MoveQuery),
-    responses((status = 200, body = Visualization), (status = 400, body = ProblemDoc), (status = 422, body = ProblemDoc), (status = 429, body = ProblemDoc)))]
+    responses((status = 200, body = schemas::Visualization), (status = 400, body = ProblemDoc), (status = 422, body = ProblemDoc), (status = 429, body = ProblemDoc)))]
 #[tracing::instrument(level = "debug", skip_all)]
 async fn visualize_move(
     state: State,
@@ -158,7 +159,7 @@ async fn visualize_move(
 }
 
 #[utoipa::path(post, path = "/visualize", tag = "words", request_body = VisualizeBody,
-    responses((status = 200, body = Visualization), (status = 400, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc), (status = 429, body = ProblemDoc)))]
+    responses((status = 200, body = schemas::Visualization), (status = 400, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc), (status = 429, body = ProblemDoc)))]
 #[tracing::instrument(level = "debug", skip_all)]
 async fn visualize_post(
     state: State,

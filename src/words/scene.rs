@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 /// Neighbours drawn when none are asked for.
 pub const DEFAULT_NEIGHBORS: usize = 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PointType {
     Start,
@@ -34,7 +34,7 @@ pub enum PointType {
     Word,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VizPoint {
     pub word: String,
     pub x: f32,
@@ -46,7 +46,7 @@ pub struct VizPoint {
     pub similarity: Option<f32>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VizStep {
     /// The move so far, e.g. "king - man".
     pub label: String,
@@ -57,7 +57,7 @@ pub struct VizStep {
     pub similarity: Option<f32>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Visualization {
     pub points: Vec<VizPoint>,
     pub intermediate_steps: Vec<VizStep>,

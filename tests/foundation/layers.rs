@@ -15,6 +15,8 @@ const HTTP: &[&str] = &[
     "HttpResponse",
     "HttpRequest",
     "ProblemDoc",
+    // The OpenAPI description is the HTTP contract's: routes/schemas.rs holds it.
+    "utoipa",
 ];
 
 /// Each layer, with the crate modules above it (which it must not name).
