@@ -34,16 +34,21 @@ fn replay(status: u16, response: Vec<u8>) -> HttpResponse {
         .body(response)
 }
 
-/// The request's key, if it sent one: 1 to 255 visible ASCII characters.
+/// The shortest key accepted: a replay hands the first response (a new player's token) to
+/// whoever sends the same key and body, so a key must be as hard to guess as a token — a UUIDv4
+/// (36 characters) is; a short counter is not.
+pub const MIN_KEY_LEN: usize = 16;
+
+/// The request's key, if it sent one: 16 to 255 visible ASCII characters.
 fn key(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
     let Some(raw) = req.headers().get(HEADER) else {
         return Ok(None);
     };
     let key = raw.to_str().unwrap_or("");
-    if !(1..=255).contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_graphic()) {
+    if !(MIN_KEY_LEN..=255).contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ApiError::new(
             Code::InvalidInput,
-            "Idempotency-Key must be 1 to 255 visible ASCII characters",
+            "Idempotency-Key must be 16 to 255 visible ASCII characters, as unguessable as a token (a UUID v4 is)",
         )
         .field("Idempotency-Key"));
     }

@@ -179,10 +179,10 @@ async fn an_idempotent_retry_returns_the_first_response_and_another_body_is_422(
             .json(&body);
         async move { req.send().await.unwrap() }
     };
-    let first = post("k-1", json!({"name": "retry me"})).await;
+    let first = post("k-1-4f1c2a9e7b3d5a60", json!({"name": "retry me"})).await;
     assert_eq!(first.status(), 201);
     let first: serde_json::Value = first.json().await.unwrap();
-    let again = post("k-1", json!({"name": "retry me"})).await;
+    let again = post("k-1-4f1c2a9e7b3d5a60", json!({"name": "retry me"})).await;
     assert_eq!(again.status(), 201);
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     let again: serde_json::Value = again.json().await.unwrap();
@@ -191,9 +191,24 @@ async fn an_idempotent_retry_returns_the_first_response_and_another_body_is_422(
         "the same match and host token, not a second match"
     );
     assert_eq!(app.app.store.count().await, 1);
-    let other = post("k-1", json!({"name": "another body"})).await;
+    let other = post("k-1-4f1c2a9e7b3d5a60", json!({"name": "another body"})).await;
     let v = assert_problem(other, 422, "idempotency_key_reused").await;
     assert_eq!(v["field"], "Idempotency-Key");
+    // A key must be as unguessable as a token: a short one is refused before anything runs.
+    for short in ["k-1", "0123456789abcde"] {
+        let v = assert_problem(
+            post(short, json!({"name": "short key"})).await,
+            422,
+            "invalid_input",
+        )
+        .await;
+        assert_eq!(v["field"], "Idempotency-Key");
+    }
+    assert_eq!(
+        app.app.store.count().await,
+        1,
+        "no match made under a refused key"
+    );
     // Joins: one player for one key.
     let id = first["match"]["id"].as_str().unwrap().to_string();
     let join = |key: &'static str| {
@@ -204,10 +219,10 @@ async fn an_idempotent_retry_returns_the_first_response_and_another_body_is_422(
             .json(&json!({"player_name": "Ann"}));
         async move { req.send().await.unwrap() }
     };
-    let a: serde_json::Value = join("j-1").await.json().await.unwrap();
-    let b: serde_json::Value = join("j-1").await.json().await.unwrap();
+    let a: serde_json::Value = join("j-1-4f1c2a9e7b3d5a60").await.json().await.unwrap();
+    let b: serde_json::Value = join("j-1-4f1c2a9e7b3d5a60").await.json().await.unwrap();
     assert_eq!(a["player"]["id"], b["player"]["id"]);
-    let c: serde_json::Value = join("j-2").await.json().await.unwrap();
+    let c: serde_json::Value = join("j-2-4f1c2a9e7b3d5a60").await.json().await.unwrap();
     assert_ne!(a["player"]["id"], c["player"]["id"]);
     let m: serde_json::Value = app
         .get(&format!("/match/{id}"), None)
@@ -217,10 +232,12 @@ async fn an_idempotent_retry_returns_the_first_response_and_another_body_is_422(
         .unwrap();
     assert_eq!(m["players"].as_array().unwrap().len(), 2);
     // A failure is not remembered: a retry after a 4xx runs again.
-    let bad = post("k-2", json!({"name": "bad<name>"})).await;
+    let bad = post("k-2-4f1c2a9e7b3d5a60", json!({"name": "bad<name>"})).await;
     assert_problem(bad, 422, "invalid_name").await;
     assert_eq!(
-        post("k-2", json!({"name": "bad<name>"})).await.status(),
+        post("k-2-4f1c2a9e7b3d5a60", json!({"name": "bad<name>"}))
+            .await
+            .status(),
         422
     );
 }

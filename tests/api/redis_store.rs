@@ -368,7 +368,7 @@ async fn an_idempotent_retry_on_another_instance_gets_the_first_response() {
     let post = |app: &TestApp, name: &str| {
         app.client
             .post(app.url("/match"))
-            .header("idempotency-key", "shared-1")
+            .header("idempotency-key", "shared-1-9c8e7d6f5a4b")
             .json(&json!({"name": name}))
             .send()
     };
