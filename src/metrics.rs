@@ -77,6 +77,7 @@ pub struct Metrics {
     scoring: Histogram,
     rounds_resolved: Counter,
     matches_finished: Counter,
+    snapshot_failures: Counter,
     active_matches: Gauge,
     event_streams: Gauge,
     uptime: Gauge,
@@ -107,6 +108,7 @@ impl Metrics {
             scoring: latency_histogram(),
             rounds_resolved: Counter::default(),
             matches_finished: Counter::default(),
+            snapshot_failures: Counter::default(),
             active_matches: Gauge::default(),
             event_streams: Gauge::default(),
             uptime: Gauge::default(),
@@ -178,6 +180,11 @@ impl Metrics {
             m.matches_finished.clone(),
         );
         r.register(
+            "wordbocce_snapshot_failures",
+            "Writes of the in-memory store's snapshot that failed",
+            m.snapshot_failures.clone(),
+        );
+        r.register(
             "wordbocce_event_streams",
             "Open event streams (SSE) on this instance",
             m.event_streams.clone(),
@@ -247,6 +254,11 @@ impl Metrics {
                 stars: stars.min(3),
             })
             .inc();
+    }
+
+    /// A write of the in-memory store's snapshot failed.
+    pub fn snapshot_failed(&self) {
+        self.snapshot_failures.inc();
     }
 
     /// Count the events a store has just committed.

@@ -43,7 +43,7 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-#[utoipa::path(get, path = "/readyz", tag = "meta", responses((status = 200, description = "ready to serve: `healthy`, or `degraded` when only the progress store or the puzzle catalogue is missing"), (status = 503, description = "the model, index or match store is missing, or shutting down")))]
+#[utoipa::path(get, path = "/readyz", tag = "meta", responses((status = 200, description = "ready to serve: `healthy`, or `degraded` when only the progress store, the puzzle catalogue or the snapshot write is failing"), (status = 503, description = "the model, index or match store is missing, or shutting down")))]
 #[tracing::instrument(level = "debug", skip_all)]
 async fn readyz(state: State) -> HttpResponse {
     let store = state.store.healthy().await;
@@ -51,15 +51,23 @@ async fn readyz(state: State) -> HttpResponse {
     let engine = state.engine.health();
     let puzzles = !state.puzzles.catalogue().is_empty();
     let progress = state.progress.healthy().await;
-    let checks = json!({"embeddings": engine.embeddings, "index": engine.index, "puzzles": puzzles,
+    // `snapshot` only where there is one (the memory store with SNAPSHOT_PATH).
+    let snapshot = state.store.snapshot_healthy();
+    let mut checks = json!({"embeddings": engine.embeddings, "index": engine.index, "puzzles": puzzles,
                         "match_store": store, "progress_store": progress});
+    if let Some(ok) = snapshot {
+        checks["snapshot"] = json!(ok);
+    }
     // Without the model, the index or the match store nothing works: take this instance out
     // of rotation (503). Without the progress store (or the catalogue) only puzzle progress is
     // lost — anonymous solves and matches still work, and every instance shares the same
     // database, so a 503 would turn a database blip into a total outage: report it as
     // "degraded" with 200, and let the checks say what is missing.
+    // A failing snapshot write is the same: play goes on, but a restart would lose what
+    // changed since the last good write — "degraded", counted in /metrics and logged as an error
+    // (a Sentry report when Sentry is on) at each failed write.
     let serving = store && engine.embeddings && engine.index && !shutting_down;
-    let all = serving && puzzles && progress;
+    let all = serving && puzzles && progress && snapshot != Some(false);
     let body = json!({
         "status": if all { "healthy" } else { "degraded" },
         "checks": checks,

@@ -11,6 +11,7 @@ use crate::metrics::Metrics;
 use anyhow::Context;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use tracing::Instrument;
 
@@ -34,6 +35,8 @@ pub struct MemoryStore {
     hub: EventHub,
     replay: usize,
     metrics: Option<Arc<Metrics>>,
+    /// Whether the last snapshot write succeeded (readiness reports it).
+    snapshot_ok: AtomicBool,
 }
 
 impl Default for MemoryStore {
@@ -70,6 +73,7 @@ impl MemoryStore {
             hub: EventHub::new(256),
             replay: crate::config::StoreSettings::default().events_replay,
             metrics: None,
+            snapshot_ok: AtomicBool::new(true),
         }
     }
 
@@ -125,8 +129,20 @@ impl MemoryStore {
         self.matches.read().ok()?.get(id).cloned()
     }
 
-    /// Write every match to the snapshot file (atomically: a temporary file, then a rename).
+    /// Write every match to the snapshot file (atomically: a temporary file, then a rename),
+    /// and remember whether it worked: a failure shows in readiness and is counted.
     pub fn write_snapshot(&self) -> anyhow::Result<usize> {
+        let written = self.write_snapshot_file();
+        self.snapshot_ok.store(written.is_ok(), Ordering::Relaxed);
+        if written.is_err() {
+            if let Some(m) = &self.metrics {
+                m.snapshot_failed();
+            }
+        }
+        written
+    }
+
+    fn write_snapshot_file(&self) -> anyhow::Result<usize> {
         let Some(path) = &self.snapshot else {
             return Ok(0);
         };
@@ -228,6 +244,12 @@ impl MatchStore for MemoryStore {
             }
             .instrument(tracing::debug_span!("store.update", match_id = %id)),
         )
+    }
+
+    fn snapshot_healthy(&self) -> Option<bool> {
+        self.snapshot
+            .as_ref()
+            .map(|_| self.snapshot_ok.load(Ordering::Relaxed))
     }
 
     fn healthy(&self) -> BoxFuture<'_, bool> {

@@ -72,6 +72,12 @@ pub trait MatchStore: Send + Sync {
     /// Number of matches held (for stats).
     fn count(&self) -> BoxFuture<'_, usize>;
 
+    /// Whether the last write of what must survive a restart succeeded: `None` where nothing is
+    /// written (Redis keeps its own data; a memory store without a snapshot file).
+    fn snapshot_healthy(&self) -> Option<bool> {
+        None
+    }
+
     /// Persist what must survive a restart (the memory store's snapshot); a no-op elsewhere.
     fn flush(&self) -> BoxFuture<'_, Result<(), StoreError>>;
 

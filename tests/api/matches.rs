@@ -570,3 +570,48 @@ async fn the_snapshot_is_written_and_restored_and_a_corrupt_one_set_aside() {
 
 use word_bocce::startup::Application;
 use word_bocce::store::memory::Restored;
+
+#[tokio::test]
+async fn a_failing_snapshot_write_shows_in_readiness_and_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the snapshot's directory should be: every write fails.
+    let blocker = dir.path().join("not-a-directory");
+    std::fs::write(&blocker, b"in the way").unwrap();
+    let mut settings = test_settings();
+    settings.snapshot_path = Some(blocker.join("matches.json"));
+    let app = spawn_with(settings, None).await;
+    let ready: Value = app.get("/readyz", None).await.json().await.unwrap();
+    assert_eq!(
+        ready["checks"]["snapshot"], true,
+        "nothing has failed yet: {ready}"
+    );
+    assert!(app.app.store.flush().await.is_err());
+    let r = app.get("/readyz", None).await;
+    assert_eq!(
+        r.status(),
+        200,
+        "play goes on: degraded, not out of rotation"
+    );
+    let ready: Value = r.json().await.unwrap();
+    assert_eq!(ready["status"], "degraded", "{ready}");
+    assert_eq!(ready["checks"]["snapshot"], false, "{ready}");
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(
+        metrics.contains("\nwordbocce_snapshot_failures_total 1\n"),
+        "{metrics}"
+    );
+    // The next good write clears it.
+    std::fs::remove_file(&blocker).unwrap();
+    app.app.store.flush().await.unwrap();
+    let ready: Value = app.get("/readyz", None).await.json().await.unwrap();
+    assert_eq!(ready["checks"]["snapshot"], true, "{ready}");
+    // Without a snapshot file there is nothing to report.
+    let ready: Value = spawn_app()
+        .await
+        .get("/readyz", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(ready["checks"].get("snapshot").is_none(), "{ready}");
+}
