@@ -33,7 +33,7 @@ impl Clock for SystemClock {
 }
 
 /// Seconds since the epoch by the operating system's clock, for the few places that run before
-/// any state exists (file names of set-aside snapshots, log stamps).
+/// any clock is handed out (the name of a snapshot set aside while the store is restored).
 pub fn system_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -71,9 +71,13 @@ pub struct Metrics {
     pub matches_created: Counter,
     pub players_joined: Counter,
     pub rounds_dealt: Counter,
-    moves: Family<OutcomeLabels, Counter>,
+    /// The two series of `wordbocce_moves_total{outcome}`, resolved once (no label lookup per
+    /// move).
+    moves_scored: Counter,
+    moves_rejected: Counter,
     rate_limited: Counter,
-    puzzle_solves: Family<StarsLabels, Counter>,
+    /// `wordbocce_puzzle_solves_total{stars}` for 0–3 stars, resolved once.
+    puzzle_solves: [Counter; 4],
     scoring: Histogram,
     rounds_resolved: Counter,
     matches_finished: Counter,
@@ -95,6 +99,15 @@ impl Metrics {
     /// per exported metric, in the order `GET /metrics` shows them.
     pub fn new(model: &str, index_search: Histogram) -> Metrics {
         let mut r = Registry::default();
+        // The labelled series are resolved here, once: the counters kept below are clones of
+        // the families' series (a clone shares its value), so counting a move or a solve takes
+        // no label lookup.
+        let moves: Family<OutcomeLabels, Counter> = Family::default();
+        let outcome = |outcome| moves.get_or_create_owned(&OutcomeLabels { outcome });
+        let (moves_scored, moves_rejected) = (outcome("scored"), outcome("rejected"));
+        let solves: Family<StarsLabels, Counter> = Family::default();
+        let puzzle_solves =
+            [0u8, 1, 2, 3].map(|stars| solves.get_or_create_owned(&StarsLabels { stars }));
         let m = Metrics {
             registry: Registry::default(),
             requests: Family::default(),
@@ -102,9 +115,10 @@ impl Metrics {
             matches_created: Counter::default(),
             players_joined: Counter::default(),
             rounds_dealt: Counter::default(),
-            moves: Family::default(),
+            moves_scored,
+            moves_rejected,
             rate_limited: Counter::default(),
-            puzzle_solves: Family::default(),
+            puzzle_solves,
             scoring: latency_histogram(),
             rounds_resolved: Counter::default(),
             matches_finished: Counter::default(),
@@ -138,22 +152,12 @@ impl Metrics {
             "Rounds dealt",
             m.rounds_dealt.clone(),
         );
-        r.register(
-            "wordbocce_moves",
-            "Moves submitted, by outcome",
-            m.moves.clone(),
-        );
-        for outcome in ["scored", "rejected"] {
-            let _ = m.moves.get_or_create(&OutcomeLabels { outcome });
-        }
+        r.register("wordbocce_moves", "Moves submitted, by outcome", moves);
         r.register(
             "wordbocce_puzzle_solves",
             "Puzzle solves scored, by stars earned",
-            m.puzzle_solves.clone(),
+            solves,
         );
-        for stars in 0..=3 {
-            let _ = m.puzzle_solves.get_or_create(&StarsLabels { stars });
-        }
         r.register(
             "wordbocce_rate_limited",
             "Requests refused by a rate limit",
@@ -235,25 +239,15 @@ impl Metrics {
     }
 
     pub fn move_scored(&self) {
-        self.moves
-            .get_or_create(&OutcomeLabels { outcome: "scored" })
-            .inc();
+        self.moves_scored.inc();
     }
 
     pub fn move_rejected(&self) {
-        self.moves
-            .get_or_create(&OutcomeLabels {
-                outcome: "rejected",
-            })
-            .inc();
+        self.moves_rejected.inc();
     }
 
     pub fn puzzle_solved(&self, stars: u8) {
-        self.puzzle_solves
-            .get_or_create(&StarsLabels {
-                stars: stars.min(3),
-            })
-            .inc();
+        self.puzzle_solves[stars.min(3) as usize].inc();
     }
 
     /// A write of the in-memory store's snapshot failed.
@@ -274,21 +268,13 @@ impl Metrics {
 
     /// The counters as numbers (the admin's stats).
     pub fn counts(&self) -> Counts {
-        let moves = |outcome| self.moves.get_or_create(&OutcomeLabels { outcome }).get();
-        let mut solves = [0; 4];
-        for (stars, n) in solves.iter_mut().enumerate() {
-            *n = self
-                .puzzle_solves
-                .get_or_create(&StarsLabels { stars: stars as u8 })
-                .get();
-        }
         Counts {
             matches_created: self.matches_created.get(),
             players_joined: self.players_joined.get(),
             rounds_dealt: self.rounds_dealt.get(),
-            moves_scored: moves("scored"),
-            moves_rejected: moves("rejected"),
-            puzzle_solves_by_stars: solves,
+            moves_scored: self.moves_scored.get(),
+            moves_rejected: self.moves_rejected.get(),
+            puzzle_solves_by_stars: self.puzzle_solves.each_ref().map(Counter::get),
             rate_limited: self.rate_limited.get(),
         }
     }
@@ -399,6 +385,9 @@ mod tests {
         m.record_request("GET", "/match/{id}", 200, 0.2);
         m.record_request("POST", "/match", 429, 0.0001);
         m.count_committed(["round_resolved", "move_submitted", "round_resolved"]);
+        m.move_scored();
+        m.move_scored();
+        m.puzzle_solved(7); // more than 3 stars counts as 3
         let text = m.render(3, 2, 10);
         assert!(
             text.contains(
@@ -412,7 +401,15 @@ mod tests {
             "http_request_duration_seconds_count{method=\"GET\",route=\"/match/{id}\"} 2"
         ));
         assert!(text.contains("wordbocce_rate_limited_total 1"));
-        assert!(text.contains("wordbocce_puzzle_solves_total{stars=\"3\"} 0"));
+        assert!(
+            text.contains("wordbocce_puzzle_solves_total{stars=\"3\"} 1"),
+            "{text}"
+        );
+        assert!(text.contains("wordbocce_puzzle_solves_total{stars=\"0\"} 0"));
+        assert!(
+            text.contains("wordbocce_moves_total{outcome=\"scored\"} 2"),
+            "{text}"
+        );
         assert!(text.contains("wordbocce_moves_total{outcome=\"rejected\"} 0"));
         assert!(text.contains("\nwordbocce_active_matches 3\n"));
         assert!(text.contains("\nwordbocce_event_streams 2\n"));

@@ -371,9 +371,9 @@ impl Catalogue {
         Some(&self.puzzles[self.daily_order[i]])
     }
 
-    /// The puzzle of the day now (UTC).
-    pub fn daily_now(&self) -> Option<&LoadedPuzzle> {
-        self.daily(today_utc())
+    /// The puzzle of the day at `now` (Unix seconds, UTC).
+    pub fn daily_at(&self, now: u64) -> Option<&LoadedPuzzle> {
+        self.daily(utc_date(now))
     }
 
     /// Everything wrong with the catalogue (empty when it is clean).
@@ -429,12 +429,8 @@ pub fn civil_from_days(days: i64) -> (i32, u32, u32) {
     (y as i32, m, d)
 }
 
-/// Today's date in UTC.
-pub fn today_utc() -> (i32, u32, u32) {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+/// The UTC date (year, month, day) of `secs` Unix seconds; the caller's clock says when now is.
+pub fn utc_date(secs: u64) -> (i32, u32, u32) {
     civil_from_days((secs / 86_400) as i64)
 }
 
@@ -691,6 +687,10 @@ mod tests {
             assert_eq!(days_from_civil(y, m, day), d, "{d}");
         }
         assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        // A day starts at UTC midnight: the last second of one day and the first of the next.
+        assert_eq!(utc_date(19_782 * 86_400 - 1), (2024, 2, 28));
+        assert_eq!(utc_date(19_782 * 86_400), (2024, 2, 29));
+        assert_eq!(utc_date(0), (1970, 1, 1));
     }
 
     #[test]

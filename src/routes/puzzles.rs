@@ -271,7 +271,7 @@ async fn list(state: State, q: web::Query<ListQuery>) -> HttpResponse {
     responses((status = 200, body = PuzzleDetail), (status = 404, body = ProblemDoc)))]
 #[tracing::instrument(level = "debug", skip_all)]
 async fn daily(state: State) -> Result<HttpResponse, ApiError> {
-    let date = crate::puzzles::today_utc();
+    let date = crate::puzzles::utc_date(state.clock.now());
     let p = state
         .puzzles
         .catalogue()

@@ -109,10 +109,7 @@ impl MemoryStore {
                 (store, Restored::Matches(n))
             }
             Err(e) => {
-                let stamp = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
+                let stamp = crate::clock::system_now();
                 let moved_to = path.with_extension(format!("corrupt-{stamp}"));
                 let error = format!("{e:#}");
                 if let Err(mv) = std::fs::rename(&path, &moved_to) {
