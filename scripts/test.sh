@@ -45,6 +45,9 @@ curl -fs "http://127.0.0.1:$port/readyz" | grep -q '"progress_store":true'   # t
 kill -TERM "$pid"
 wait "$pid"
 
+step "schemathesis: the OpenAPI document against the service, memory and Redis + Postgres (scripts/schemathesis.sh)"
+scripts/schemathesis.sh
+
 step "the page in headless Chromium (scripts/browser-test.sh)"
 scripts/browser-test.sh
 

@@ -9,7 +9,7 @@ use crate::routes::{self, AppState};
 use crate::store::idempotency::{IdempotencyStore, MemoryIdempotency, RedisIdempotency};
 use crate::store::memory::{MemoryStore, Restored};
 use crate::store::redis::RedisMatchStore;
-use crate::store::MatchStore;
+use crate::store::{Lifetimes, MatchStore};
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
@@ -169,8 +169,11 @@ impl Application {
         .disable_signals()
         .run();
 
-        if let (Some(store), true) = (memory, settings.snapshot_path.is_some()) {
-            spawn_snapshots(store, Duration::from_secs(settings.snapshot_interval_secs));
+        if let Some(store) = memory {
+            spawn_sweeps(store.clone(), Duration::from_secs(SWEEP_EVERY_SECS));
+            if settings.snapshot_path.is_some() {
+                spawn_snapshots(store, Duration::from_secs(settings.snapshot_interval_secs));
+            }
         }
         Ok(Application {
             port,
@@ -269,7 +272,8 @@ impl Stores {
                 let (m, restored) = MemoryStore::restore(settings.snapshot_path.clone());
                 let m = Arc::new(
                     m.with_replay(settings.store.events_replay)
-                        .with_metrics(metrics.clone()),
+                        .with_metrics(metrics.clone())
+                        .with_lifetimes(Lifetimes::from_settings(&settings.store), clock.clone()),
                 );
                 Stores {
                     matches: m.clone(),
@@ -281,6 +285,24 @@ impl Stores {
         };
         Ok(stores)
     }
+}
+
+/// How often the in-memory store drops the matches whose time is up.
+const SWEEP_EVERY_SECS: u64 = 15;
+
+fn spawn_sweeps(store: Arc<MemoryStore>, every: Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let s = store.clone();
+            match tokio::task::spawn_blocking(move || s.sweep()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(matches = n, "expired matches dropped"),
+                Err(e) => tracing::error!(error = %e, "sweep task failed"),
+            }
+        }
+    });
 }
 
 /// Write the in-memory store's snapshot every `every` (and `run_until_stopped` writes it once

@@ -10,6 +10,12 @@ pub struct StoreSettings {
     pub redis_url: Option<Secret>,
     pub key_prefix: String,
     pub match_ttl_secs: u64,
+    /// A finished match is kept this long after its last write (its result stays readable).
+    pub finished_match_ttl_secs: u64,
+    /// A lobby nobody joined or started for this long is dropped.
+    pub idle_lobby_ttl_secs: u64,
+    /// Past this many matches held, creating one is refused (503 `too_many_matches`).
+    pub max_matches: usize,
     /// Connection and response timeout of every Redis command.
     pub redis_timeout_ms: u64,
     pub events_replay: usize,
@@ -25,6 +31,9 @@ impl Default for StoreSettings {
             redis_url: None,
             key_prefix: "wb:".into(),
             match_ttl_secs: 24 * 3600,
+            finished_match_ttl_secs: 3600,
+            idle_lobby_ttl_secs: 1800,
+            max_matches: 50_000,
             redis_timeout_ms: 2000,
             events_replay: 256,
             sse_max_clients: 2000,
@@ -40,6 +49,13 @@ impl StoreSettings {
             redis_url: get("REDIS_URL").map(Secret::new),
             key_prefix: get("REDIS_KEY_PREFIX").unwrap_or(d.key_prefix),
             match_ttl_secs: parse_var(get, "MATCH_TTL_SECS", d.match_ttl_secs)?,
+            finished_match_ttl_secs: parse_var(
+                get,
+                "FINISHED_MATCH_TTL_SECS",
+                d.finished_match_ttl_secs,
+            )?,
+            idle_lobby_ttl_secs: parse_var(get, "IDLE_LOBBY_TTL_SECS", d.idle_lobby_ttl_secs)?,
+            max_matches: parse_var(get, "MAX_MATCHES", d.max_matches)?,
             redis_timeout_ms: parse_var(get, "REDIS_TIMEOUT_MS", d.redis_timeout_ms)?,
             events_replay: parse_var(get, "EVENTS_REPLAY", d.events_replay)?,
             sse_max_clients: parse_var(get, "SSE_MAX_CLIENTS", d.sse_max_clients)?,
@@ -51,6 +67,15 @@ impl StoreSettings {
         }
         if !(60..=30 * 24 * 3600).contains(&s.match_ttl_secs) {
             anyhow::bail!("MATCH_TTL_SECS must be between 60 and 2592000");
+        }
+        if !(1..=30 * 24 * 3600).contains(&s.finished_match_ttl_secs) {
+            anyhow::bail!("FINISHED_MATCH_TTL_SECS must be between 1 and 2592000");
+        }
+        if !(1..=30 * 24 * 3600).contains(&s.idle_lobby_ttl_secs) {
+            anyhow::bail!("IDLE_LOBBY_TTL_SECS must be between 1 and 2592000");
+        }
+        if !(1..=10_000_000).contains(&s.max_matches) {
+            anyhow::bail!("MAX_MATCHES must be between 1 and 10000000");
         }
         if !(50..=60_000).contains(&s.redis_timeout_ms) {
             anyhow::bail!("REDIS_TIMEOUT_MS must be between 50 and 60000");

@@ -5,6 +5,7 @@
 
 pub mod deal;
 pub mod error;
+mod name_filter;
 pub mod rules;
 pub mod settings;
 pub mod standings;

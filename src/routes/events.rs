@@ -10,6 +10,7 @@
 //! final `shutdown` event (no id) and ends. At most `SSE_MAX_CLIENTS` streams per instance
 //! (then 503 `too_many_streams` with `Retry-After`).
 
+use super::input;
 use super::State;
 use crate::game::{MatchStatus, RoundStatus};
 use crate::routes::problem::{ApiError, Code};
@@ -112,7 +113,7 @@ async fn events(
     state: State,
     req: HttpRequest,
     path: web::Path<String>,
-    query: web::Query<EventsQuery>,
+    query: input::Query<EventsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let header = match req.headers().get("last-event-id") {
@@ -249,7 +250,11 @@ impl Pump {
                 continue;
             }
             match e.event.as_str() {
-                "round_started" => self.deadline = e.data["moves_deadline_ts"].as_u64(),
+                "round_started" => {
+                    self.deadline = serde_json::from_str::<serde_json::Value>(e.data.get())
+                        .ok()
+                        .and_then(|d| d["moves_deadline_ts"].as_u64())
+                }
                 "round_resolved" => self.deadline = None,
                 _ => {}
             }

@@ -1,6 +1,7 @@
 //! The match contract (API.md "Matches").
 
 use super::idempotency;
+use super::input;
 use super::limits::Class;
 use super::problem::{ApiError, ProblemDoc};
 use super::schemas;
@@ -93,7 +94,7 @@ impl<'de> Deserialize<'de> for SignInput {
             _ => Err(String::new()),
         };
         parsed.map(SignInput).map_err(|_| {
-            serde::de::Error::custom(format!("a sign is \"+\" or \"-\" (or 1 / -1), not {v}"))
+            serde::de::Error::custom(format!("must be \"+\" or \"-\" (or 1 or -1), not {v}"))
         })
     }
 }
@@ -140,7 +141,7 @@ impl SubmitBody {
 async fn create(
     state: State,
     req: HttpRequest,
-    body: web::Json<CreateBody>,
+    body: input::Json<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
     idempotency::run(&*state.idempotency, &req, "POST /match", &*body, || async {
         let name = Name::parse(&body.name, "name")?;
@@ -168,7 +169,7 @@ async fn join(
     state: State,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<JoinBody>,
+    body: input::Json<JoinBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let scope = format!("POST /match/{id}/join");
@@ -242,7 +243,7 @@ async fn submit(
     state: State,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    body: web::Json<SubmitBody>,
+    body: input::Json<SubmitBody>,
 ) -> Result<HttpResponse, ApiError> {
     let token = bearer_hash(&req)?;
     let (id, round_id) = path.into_inner();

@@ -3,6 +3,7 @@
 pub mod events;
 pub mod fallback;
 pub mod idempotency;
+pub mod input;
 pub mod limits;
 pub mod matches;
 pub mod meta;
@@ -99,7 +100,18 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
                     Code::BadRequest,
                     "the body must be JSON (Content-Type: application/json)",
                 ),
-                other => ApiError::new(Code::BadRequest, format!("malformed JSON: {other}")),
+                JsonPayloadError::Deserialize(e) if e.is_eof() => {
+                    ApiError::new(Code::BadRequest, "the body ends before its JSON does")
+                }
+                JsonPayloadError::Deserialize(e) => ApiError::new(
+                    Code::BadRequest,
+                    format!(
+                        "the body is not valid JSON (line {}, column {})",
+                        e.line(),
+                        e.column()
+                    ),
+                ),
+                _ => ApiError::new(Code::BadRequest, "the body could not be read"),
             };
             e.into()
         })

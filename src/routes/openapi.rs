@@ -36,7 +36,7 @@ use utoipa::{Modify, OpenApi};
         super::visualize::visualize_move,
         super::visualize::visualize_post,
     ),
-    modifiers(&Bearer)
+    modifiers(&Bearer, &Problems)
 )]
 pub struct ApiDoc;
 
@@ -49,6 +49,67 @@ impl Modify for Bearer {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// Errors as the service sends them: every 4xx and 5xx is a problem document
+/// (`application/problem+json`, API.md "Errors"), and every operation that reads a body or a
+/// query string may answer 400 `bad_request` for one that does not parse and 422
+/// `invalid_input` for a value out of range (a whole number too large for any field, say).
+struct Problems;
+
+impl Modify for Problems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, ResponseBuilder};
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                let reads_input = op.request_body.is_some()
+                    || op.parameters.iter().flatten().any(|p| {
+                        matches!(p, RefOr::T(p)
+                            if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query))
+                    });
+                if reads_input {
+                    for (status, why) in [
+                        ("400", "the body or query string does not parse"),
+                        ("422", "a value is out of its range or breaks a rule"),
+                    ] {
+                        if op.responses.responses.contains_key(status) {
+                            continue;
+                        }
+                        let content = utoipa::openapi::Content::new(Some(RefOr::Ref(
+                            utoipa::openapi::Ref::from_schema_name("Problem"),
+                        )));
+                        let response = ResponseBuilder::new()
+                            .description(why)
+                            .content("application/problem+json", content)
+                            .build();
+                        op.responses
+                            .responses
+                            .insert(status.into(), RefOr::T(response));
+                    }
+                }
+                for (status, response) in op.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    if !(status.starts_with('4') || status.starts_with('5')) {
+                        continue;
+                    }
+                    if let Some(json) = response.content.shift_remove("application/json") {
+                        response
+                            .content
+                            .insert("application/problem+json".into(), json);
+                    }
+                }
+            }
+        }
     }
 }
 

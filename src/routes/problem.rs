@@ -59,6 +59,7 @@ pub enum Code {
     ProgressUnavailable,
     ShuttingDown,
     TooManyStreams,
+    TooManyMatches,
     Internal,
 }
 
@@ -105,6 +106,7 @@ impl Code {
             ProgressUnavailable => ("progress_unavailable", 503, "Progress unavailable"),
             ShuttingDown => ("shutting_down", 503, "Shutting down"),
             TooManyStreams => ("too_many_streams", 503, "Too many event streams"),
+            TooManyMatches => ("too_many_matches", 503, "Too many matches"),
             Internal => ("internal_error", 500, "Internal error"),
         }
     }
@@ -352,6 +354,9 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Contended { retry_after } => {
                 ApiError::new(Code::Conflict, detail).retry_after(retry_after)
+            }
+            StoreError::Full { retry_after, .. } => {
+                ApiError::new(Code::TooManyMatches, detail).retry_after(retry_after)
             }
             StoreError::Rejected(g) => g.into(),
             StoreError::Internal(cause) => ApiError::internal(cause),

@@ -1,6 +1,7 @@
 //! The puzzle contract (API.md "Puzzles"): the catalogue, solving, giving up, the daily
 //! puzzle, profiles and leaderboards.
 
+use super::input;
 use super::limits::Class;
 use super::matches::SignInput;
 use super::schemas;
@@ -42,7 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PuzzleSummary {
     pub id: String,
-    #[schema(value_type = String, example = "easy")]
+    #[schema(value_type = schemas::Difficulty)]
     pub difficulty: Difficulty,
     pub name: String,
     pub description: String,
@@ -216,7 +217,7 @@ pub struct LeaderboardEntry {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `easy`, `medium` or `hard`
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<schemas::Difficulty>)]
     pub difficulty: Option<Difficulty>,
 }
 
@@ -256,7 +257,7 @@ fn invalid_profile_token() -> ApiError {
 #[utoipa::path(get, path = "/puzzles", tag = "puzzles", params(ListQuery),
     responses((status = 200, body = [PuzzleSummary]), (status = 400, body = ProblemDoc)))]
 #[tracing::instrument(level = "debug", skip_all)]
-async fn list(state: State, q: web::Query<ListQuery>) -> HttpResponse {
+async fn list(state: State, q: input::Query<ListQuery>) -> HttpResponse {
     let list: Vec<PuzzleSummary> = state
         .puzzles
         .catalogue()
@@ -300,7 +301,7 @@ async fn solve(
     state: State,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<SolveBody>,
+    body: input::Json<SolveBody>,
 ) -> Result<HttpResponse, ApiError> {
     let token = optional_token(&req)?;
     let puzzles = &state.puzzles;
@@ -413,7 +414,7 @@ async fn give_up(
 async fn leaderboard(
     state: State,
     path: web::Path<String>,
-    q: web::Query<LeaderboardQuery>,
+    q: input::Query<LeaderboardQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let p = state.puzzles.get(&path)?;
     validator::Validate::validate(&*q)?;
@@ -437,7 +438,7 @@ async fn leaderboard(
 #[tracing::instrument(level = "debug", skip_all)]
 async fn create_player(
     state: State,
-    body: web::Json<NewPlayerBody>,
+    body: input::Json<NewPlayerBody>,
 ) -> Result<HttpResponse, ApiError> {
     let name = Name::parse(&body.name, "name")?.into_string();
     let token = new_token();

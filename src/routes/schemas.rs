@@ -24,6 +24,15 @@ pub enum RoundStatus {
     Resolved,
 }
 
+/// How hard a deal (or a puzzle) is.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Difficulty {
+    Easy,
+    Medium,
+    Hard,
+}
+
 /// Match settings as the API names them; every field optional on input.
 #[derive(Serialize, ToSchema)]
 pub struct MatchSettings {
@@ -35,8 +44,7 @@ pub struct MatchSettings {
     pub timeout_secs: u64,
     pub rounds: usize,
     pub max_players: usize,
-    #[schema(example = "medium")]
-    pub difficulty: String,
+    pub difficulty: Difficulty,
 }
 
 /// Settings as sent: any subset, unknown fields rejected.
@@ -51,8 +59,7 @@ pub struct SettingsInput {
     pub timeout_secs: Option<i64>,
     pub rounds: Option<i64>,
     pub max_players: Option<i64>,
-    #[schema(example = "medium")]
-    pub difficulty: Option<String>,
+    pub difficulty: Option<Difficulty>,
 }
 
 /// A move as submitted, normalised: words lower-cased, signs 1 or -1.

@@ -1,6 +1,7 @@
 //! The visualise endpoints (API.md "Words"): the query and body parsing; the scene itself is
 //! [`crate::words::scene`].
 
+use super::input;
 use super::limits::Class;
 use super::matches::SignInput;
 use super::problem::{ApiError, Code, ProblemDoc};
@@ -103,7 +104,7 @@ fn query_sign(raw: Option<&str>, field: &str) -> Result<i8, ApiError> {
 async fn visualize_word(
     state: State,
     path: web::Path<String>,
-    query: web::Query<WordQuery>,
+    query: input::Query<WordQuery>,
 ) -> Result<HttpResponse, ApiError> {
     query.validate()?;
     let word = path.into_inner();
@@ -122,7 +123,7 @@ async fn visualize_word(
 async fn visualize_move(
     state: State,
     path: web::Path<(String, String)>,
-    query: web::Query<MoveQuery>,
+    query: input::Query<MoveQuery>,
 ) -> Result<HttpResponse, ApiError> {
     query.validate()?;
     let (start, target) = path.into_inner();
@@ -163,7 +164,7 @@ async fn visualize_move(
 #[tracing::instrument(level = "debug", skip_all)]
 async fn visualize_post(
     state: State,
-    body: web::Json<VisualizeBody>,
+    body: input::Json<VisualizeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     b.validate()?;

@@ -1,5 +1,6 @@
 //! `POST /analogy` and `GET /test/analogies` (API.md "Words").
 
+use super::input;
 use super::limits::Class;
 use super::problem::{ApiError, ProblemDoc};
 use super::{Limits, State};
@@ -89,7 +90,7 @@ pub fn solve(engine: &Engine, body: &AnalogyBody) -> Result<AnalogyResult, ApiEr
 #[utoipa::path(post, path = "/analogy", tag = "words", request_body = AnalogyBody,
     responses((status = 200, body = AnalogyResult), (status = 400, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
 #[tracing::instrument(level = "debug", skip_all)]
-async fn analogy(state: State, body: web::Json<AnalogyBody>) -> Result<HttpResponse, ApiError> {
+async fn analogy(state: State, body: input::Json<AnalogyBody>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(solve(&state.engine, &body)?))
 }
 

@@ -19,20 +19,30 @@
 
 use crate::game::{Match, MatchStatus, RoundStatus};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
 /// One event of one match, as stored in the replay log and sent to subscribers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
     /// Per match, from 1, contiguous.
     pub id: u64,
     pub match_id: String,
     /// The SSE event name.
     pub event: String,
-    pub data: Value,
+    /// The event's JSON, as sent: kept as text, not as a tree of values, since every match
+    /// holds its last events for resumes (a `Value` tree takes several times the bytes).
+    pub data: Box<RawValue>,
+}
+
+impl PartialEq for Event {
+    fn eq(&self, other: &Event) -> bool {
+        (self.id, &self.match_id, &self.event, self.data.get())
+            == (other.id, &other.match_id, &other.event, other.data.get())
+    }
 }
 
 impl Event {
@@ -95,7 +105,7 @@ pub fn diff(before: &Match, after: &mut Match) -> Vec<Event> {
             id: first + i as u64,
             match_id: after.id.clone(),
             event: event.to_string(),
-            data,
+            data: serde_json::value::to_raw_value(&data).expect("a JSON value serialises"),
         })
         .collect()
 }
@@ -117,7 +127,7 @@ impl EventHub {
     /// Live events of a match from now on.
     pub fn subscribe(&self, match_id: &str) -> broadcast::Receiver<Arc<Event>> {
         let mut map = self.channels.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 1024 {
+        if map.len() > 256 {
             map.retain(|_, tx| tx.receiver_count() > 0);
         }
         map.entry(match_id.to_string())
@@ -131,6 +141,11 @@ impl EventHub {
         if let Some(tx) = map.get(&event.match_id) {
             if tx.receiver_count() == 0 {
                 map.remove(&event.match_id);
+            } else if event.event == "match_finished" {
+                // The last event of the match: its channel goes with it (its listeners still
+                // receive what was sent, then the end of the channel).
+                let _ = tx.send(Arc::new(event.clone()));
+                map.remove(&event.match_id);
             } else {
                 let _ = tx.send(Arc::new(event));
             }
@@ -138,6 +153,14 @@ impl EventHub {
     }
 
     /// Matches with subscribers here (to refill after a lost pub/sub connection).
+    /// Drop the channel of a match that is gone, unless someone still listens on it.
+    pub fn forget(&self, match_id: &str) {
+        let mut map = self.channels.lock().unwrap_or_else(|e| e.into_inner());
+        if map.get(match_id).is_some_and(|tx| tx.receiver_count() == 0) {
+            map.remove(match_id);
+        }
+    }
+
     pub fn watched(&self) -> Vec<String> {
         let map = self.channels.lock().unwrap_or_else(|e| e.into_inner());
         map.iter()
@@ -159,6 +182,14 @@ impl Ring {
         while self.events.len() > cap.max(1) {
             self.events.pop_front();
         }
+    }
+
+    /// Keep only the last `n` events (what resuming a finished match can still need).
+    pub fn keep_last(&mut self, n: usize) {
+        while self.events.len() > n {
+            self.events.pop_front();
+        }
+        self.events.shrink_to_fit();
     }
 
     pub fn since(&self, after: u64) -> Vec<Event> {
@@ -203,8 +234,9 @@ mod tests {
         assert_eq!((events[0].id, events[1].id), (1, 2));
         assert_eq!(after.event_seq, 2);
         assert!(events.iter().all(|e| e.event == "player_joined"));
-        assert_eq!(events[1].data["players"], 2);
-        assert!(!events[0].data.to_string().contains("secret"));
+        let data: Value = serde_json::from_str(events[1].data.get()).unwrap();
+        assert_eq!(data["players"], 2);
+        assert!(!events[0].data.get().contains("secret"));
         let mut again = after.clone();
         assert!(diff(&after, &mut again).is_empty());
         assert_eq!(again.event_seq, 2);
@@ -218,7 +250,7 @@ mod tests {
                 id,
                 match_id: "m".into(),
                 event: "x".into(),
-                data: Value::Null,
+                data: serde_json::value::to_raw_value(&Value::Null).unwrap(),
             };
             ring.push(e, 4);
         }

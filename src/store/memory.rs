@@ -1,12 +1,15 @@
 //! The embedded default: matches in memory, one lock per match, written to a snapshot file
-//! every 60 s and at shutdown, restored at startup. A snapshot that cannot be read is reported
+//! every 60 s and at shutdown (streamed match by match: no second copy of the matches), restored
+//! at startup. Matches leave memory when their [`Lifetimes`] run out ([`MemoryStore::sweep`]);
+//! past `MAX_MATCHES` a new one is refused. A snapshot that cannot be read is reported
 //! and set aside (renamed), never silently dropped. Live events go to a local broadcast (one
 //! instance) and a ring of the last ones per match (not snapshotted: ids carry on from
 //! `Match::event_seq` after a restart, so resumes stay consistent).
 
 use super::events::{self, Event, EventHub, Ring};
-use super::{BoxFuture, MatchStore, Mutation, StoreError};
-use crate::game::Match;
+use super::{BoxFuture, Lifetimes, MatchStore, Mutation, StoreError, FULL_RETRY_AFTER_SECS};
+use crate::clock::SharedClock;
+use crate::game::{Match, MatchStatus};
 use crate::metrics::Metrics;
 use anyhow::Context;
 use std::collections::HashMap;
@@ -16,16 +19,77 @@ use std::sync::{Arc, Mutex, RwLock};
 use tracing::Instrument;
 
 struct Entry {
-    m: Match,
+    held: Held,
     ring: Ring,
+}
+
+/// How a match is held. A finished match no longer changes (every change is refused by the
+/// rules), so it is kept as the JSON text the snapshot has of it, LZ4-compressed: one
+/// allocation of about a tenth of the bytes the match takes as Rust values (its many short
+/// strings, maps and vectors), under a quarter of its share of the snapshot. Reading one
+/// decompresses and parses it (tens of microseconds; a finished match is read rarely: its
+/// result page, once); the snapshot writes its text.
+enum Held {
+    Playing(Match),
+    Finished { lz4: Box<[u8]>, updated_at: u64 },
+}
+
+impl From<Match> for Held {
+    fn from(m: Match) -> Held {
+        match m.status {
+            MatchStatus::Done => match serde_json::to_vec(&m) {
+                Ok(json) => Held::Finished {
+                    lz4: lz4_flex::compress_prepend_size(&json).into_boxed_slice(),
+                    updated_at: m.updated_at,
+                },
+                Err(_) => Held::Playing(m),
+            },
+            _ => Held::Playing(m),
+        }
+    }
 }
 
 impl Entry {
     fn new(m: Match) -> Arc<Mutex<Entry>> {
         Arc::new(Mutex::new(Entry {
-            m,
+            held: Held::from(m),
             ring: Ring::default(),
         }))
+    }
+
+    /// The match as it is now.
+    fn current(&self) -> Result<Match, StoreError> {
+        match &self.held {
+            Held::Playing(m) => Ok(m.clone()),
+            Held::Finished { lz4, .. } => {
+                let json =
+                    lz4_flex::decompress_size_prepended(lz4).map_err(StoreError::internal)?;
+                serde_json::from_slice(&json).map_err(StoreError::internal)
+            }
+        }
+    }
+
+    fn set(&mut self, m: Match) {
+        self.held = Held::from(m);
+    }
+
+    fn expired(&self, lifetimes: &Lifetimes, now: u64) -> bool {
+        match &self.held {
+            Held::Playing(m) => lifetimes.expired(m, now),
+            Held::Finished { updated_at, .. } => {
+                updated_at.saturating_add(lifetimes.finished_secs) <= now
+            }
+        }
+    }
+
+    fn write_json(&self, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+        match &self.held {
+            Held::Playing(m) => serde_json::to_writer(out, m)?,
+            Held::Finished { lz4, .. } => {
+                out.write_all(&lz4_flex::decompress_size_prepended(lz4)?)?
+            }
+        }
+        Ok(())
     }
 }
 
@@ -37,6 +101,10 @@ pub struct MemoryStore {
     metrics: Option<Arc<Metrics>>,
     /// Whether the last snapshot write succeeded (readiness reports it).
     snapshot_ok: AtomicBool,
+    lifetimes: Lifetimes,
+    clock: SharedClock,
+    /// One snapshot at a time (the timer's and the shutdown's must not interleave).
+    writing: Mutex<()>,
 }
 
 impl Default for MemoryStore {
@@ -70,11 +138,50 @@ impl MemoryStore {
         MemoryStore {
             matches: RwLock::new(HashMap::new()),
             snapshot,
-            hub: EventHub::new(256),
+            hub: EventHub::new(32),
             replay: crate::config::StoreSettings::default().events_replay,
             metrics: None,
             snapshot_ok: AtomicBool::new(true),
+            lifetimes: Lifetimes::default(),
+            clock: crate::clock::system(),
+            writing: Mutex::new(()),
         }
+    }
+
+    /// How long matches are kept, and how many at most.
+    pub fn with_lifetimes(mut self, lifetimes: Lifetimes, clock: SharedClock) -> MemoryStore {
+        self.lifetimes = lifetimes;
+        self.clock = clock;
+        self
+    }
+
+    /// Drop every match whose lifetime has run out (and its events and local channel); the
+    /// number dropped. A match being changed right now is left for the next sweep.
+    pub fn sweep(&self) -> usize {
+        let now = self.clock.now();
+        let Ok(mut map) = self.matches.write() else {
+            return 0;
+        };
+        let mut gone = Vec::new();
+        map.retain(|id, entry| {
+            let keep = match entry.try_lock() {
+                Ok(e) => !e.expired(&self.lifetimes, now),
+                Err(_) => true,
+            };
+            if !keep {
+                gone.push(id.clone());
+            }
+            keep
+        });
+        let shrink = map.capacity() > 4 * map.len().max(1024);
+        if shrink {
+            map.shrink_to_fit();
+        }
+        drop(map);
+        for id in &gone {
+            self.hub.forget(id);
+        }
+        gone.len()
     }
 
     /// Keep the last `n` events per match for resumes.
@@ -140,9 +247,13 @@ impl MemoryStore {
     }
 
     fn write_snapshot_file(&self) -> anyhow::Result<usize> {
+        use std::io::Write;
         let Some(path) = &self.snapshot else {
             return Ok(0);
         };
+        let _one_at_a_time = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        // The handles only: each match is locked, written and let go in turn, so requests wait
+        // for one match's serialisation at most and no copy of the matches is made.
         let entries: Vec<Arc<Mutex<Entry>>> = self
             .matches
             .read()
@@ -150,21 +261,31 @@ impl MemoryStore {
             .values()
             .cloned()
             .collect();
-        let matches: Vec<Match> = entries
-            .iter()
-            .filter_map(|e| e.lock().ok().map(|e| e.m.clone()))
-            .collect();
-        let n = matches.len();
-        let body = serde_json::to_vec(&Snapshot {
-            version: SNAPSHOT_VERSION,
-            matches,
-        })?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
         let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, body).with_context(|| format!("cannot write {}", tmp.display()))?;
+        let file = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+        let mut n = 0;
+        let written: anyhow::Result<()> = (|| {
+            write!(out, "{{\"version\":{SNAPSHOT_VERSION},\"matches\":[")?;
+            for entry in &entries {
+                let Ok(e) = entry.lock() else { continue };
+                if n > 0 {
+                    out.write_all(b",")?;
+                }
+                e.write_json(&mut out)?;
+                n += 1;
+            }
+            out.write_all(b"]}")?;
+            let file = out.into_inner().map_err(|e| e.into_error())?;
+            file.sync_data()?;
+            Ok(())
+        })();
+        written.with_context(|| format!("cannot write {}", tmp.display()))?;
         std::fs::rename(&tmp, path)
             .with_context(|| format!("cannot rename to {}", path.display()))?;
         Ok(n)
@@ -172,8 +293,9 @@ impl MemoryStore {
 }
 
 fn read_snapshot(path: &Path) -> anyhow::Result<Vec<Match>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let snap: Snapshot = serde_json::from_slice(&bytes)
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let snap: Snapshot = serde_json::from_reader(std::io::BufReader::new(file))
         .with_context(|| format!("{} is not a match snapshot", path.display()))?;
     if snap.version != SNAPSHOT_VERSION {
         anyhow::bail!(
@@ -194,6 +316,14 @@ impl MatchStore for MemoryStore {
         let span = tracing::debug_span!("store.insert", match_id = %m.id);
         Box::pin(
             async move {
+                let max = self.lifetimes.max_matches;
+                let full = || self.matches.read().map(|m| m.len() >= max).unwrap_or(false);
+                if full() && (self.sweep() == 0 || full()) {
+                    return Err(StoreError::Full {
+                        max,
+                        retry_after: FULL_RETRY_AFTER_SECS,
+                    });
+                }
                 let mut map = self.matches.write().map_err(|_| poisoned())?;
                 map.insert(m.id.clone(), Entry::new(m));
                 Ok(())
@@ -207,7 +337,7 @@ impl MatchStore for MemoryStore {
             async move {
                 match self.entry(id) {
                     None => Ok(None),
-                    Some(e) => Ok(Some(e.lock().map_err(|_| poisoned())?.m.clone())),
+                    Some(e) => Ok(Some(e.lock().map_err(|_| poisoned())?.current()?)),
                 }
             }
             .instrument(tracing::debug_span!("store.get", match_id = %id)),
@@ -226,16 +356,26 @@ impl MatchStore for MemoryStore {
                     .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
                 let mut guard = entry.lock().map_err(|_| poisoned())?;
                 // Work on a copy: an error leaves the stored match untouched.
-                let mut copy = guard.m.clone();
+                let before = guard.current()?;
+                let mut copy = before.clone();
                 let out = f(&mut copy)?;
-                let fresh = events::diff(&guard.m, &mut copy);
-                guard.m = copy;
+                if copy == before {
+                    return Ok(out);
+                }
+                let fresh = events::diff(&before, &mut copy);
+                let finished = copy.status == MatchStatus::Done;
+                let final_round = copy.players.len() + 3;
+                guard.set(copy);
                 if let Some(m) = &self.metrics {
                     m.count_committed(fresh.iter().map(|e| e.event.as_str()));
                 }
                 for e in fresh {
                     guard.ring.push(e.clone(), self.replay);
                     self.hub.dispatch(e);
+                }
+                if finished {
+                    // Resumes after the end need the final round's events at most.
+                    guard.ring.keep_last(final_round);
                 }
                 Ok(out)
             }
@@ -283,5 +423,186 @@ impl MatchStore for MemoryStore {
 
     fn subscribe(&self, id: &str) -> tokio::sync::broadcast::Receiver<Arc<Event>> {
         self.hub.subscribe(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::game::{MatchSettings, MatchStatus};
+
+    fn a_match(id: &str, status: MatchStatus, at: u64) -> Match {
+        let mut m = Match::new(
+            id.into(),
+            "game".into(),
+            1,
+            MatchSettings::default(),
+            "h".into(),
+            at,
+        );
+        m.status = status;
+        m
+    }
+
+    fn store(max_matches: usize, clock: &Arc<ManualClock>) -> MemoryStore {
+        let lifetimes = Lifetimes {
+            lobby_secs: 100,
+            playing_secs: 1000,
+            finished_secs: 300,
+            max_matches,
+        };
+        MemoryStore::new(None).with_lifetimes(lifetimes, clock.clone())
+    }
+
+    async fn ids(s: &MemoryStore) -> Vec<String> {
+        let mut ids: Vec<String> = s.matches.read().unwrap().keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    #[tokio::test]
+    async fn matches_leave_memory_when_their_time_is_up_by_status() {
+        let clock = ManualClock::at(10_000);
+        let s = store(100, &clock);
+        s.insert(a_match("lobby", MatchStatus::Lobby, 10_000))
+            .await
+            .unwrap();
+        s.insert(a_match("playing", MatchStatus::InProgress, 10_000))
+            .await
+            .unwrap();
+        s.insert(a_match("done", MatchStatus::Done, 10_000))
+            .await
+            .unwrap();
+        let _listening = s.subscribe("done");
+        let _gone = s.subscribe("lobby");
+        drop(_gone);
+
+        clock.advance(99);
+        assert_eq!(s.sweep(), 0);
+        clock.advance(1); // the idle lobby's 100 s are up
+        assert_eq!(s.sweep(), 1);
+        assert_eq!(ids(&s).await, ["done", "playing"]);
+        assert!(s.get("lobby").await.unwrap().is_none());
+        // A finished match's result stays readable until its own time is up.
+        clock.advance(199);
+        assert!(s.get("done").await.unwrap().is_some());
+        clock.advance(1);
+        assert_eq!(s.sweep(), 1);
+        assert_eq!(ids(&s).await, ["playing"]);
+        // A write keeps a match in play alive.
+        s.update(
+            "playing",
+            Box::new(|m| {
+                m.touch(10_900);
+                Ok(serde_json::Value::Null)
+            }),
+        )
+        .await
+        .unwrap();
+        clock.set(11_899);
+        assert_eq!(s.sweep(), 0);
+        clock.set(11_900);
+        assert_eq!(s.sweep(), 1);
+        assert_eq!(s.count().await, 0);
+        // A channel with a listener stays; one without is dropped with its match.
+        assert_eq!(s.hub.watched(), ["done"]);
+    }
+
+    #[tokio::test]
+    async fn past_the_ceiling_a_new_match_is_refused_until_one_expires() {
+        let clock = ManualClock::at(0);
+        let s = store(2, &clock);
+        s.insert(a_match("a", MatchStatus::Lobby, 0)).await.unwrap();
+        s.insert(a_match("b", MatchStatus::InProgress, 0))
+            .await
+            .unwrap();
+        let refused = s.insert(a_match("c", MatchStatus::Lobby, 0)).await;
+        assert_eq!(
+            refused,
+            Err(StoreError::Full {
+                max: 2,
+                retry_after: FULL_RETRY_AFTER_SECS
+            })
+        );
+        assert_eq!(s.count().await, 2);
+        // The abandoned lobby expires: the insert sweeps it away and takes its place.
+        clock.advance(100);
+        s.insert(a_match("c", MatchStatus::Lobby, 100))
+            .await
+            .unwrap();
+        assert_eq!(ids(&s).await, ["b", "c"]);
+    }
+
+    #[tokio::test]
+    async fn a_finished_match_is_held_as_text_and_reads_back_whole() {
+        let clock = ManualClock::at(0);
+        let s = store(10, &clock);
+        let mut m = a_match("m", MatchStatus::InProgress, 0);
+        m.players = (0..4)
+            .map(|i| crate::game::Player {
+                id: format!("p{i}"),
+                name: format!("P{i}"),
+                token_hash: "t".into(),
+            })
+            .collect();
+        s.insert(m.clone()).await.unwrap();
+        let entry = s.entry("m").unwrap();
+        for i in 0..40 {
+            entry.lock().unwrap().ring.push(
+                Event {
+                    id: i,
+                    match_id: "m".into(),
+                    event: "move_submitted".into(),
+                    data: serde_json::value::to_raw_value(&i).unwrap(),
+                },
+                256,
+            );
+        }
+        assert!(matches!(entry.lock().unwrap().held, Held::Playing(_)));
+        s.update(
+            "m",
+            Box::new(|m| {
+                m.status = MatchStatus::Done;
+                m.touch(5);
+                Ok(serde_json::Value::Null)
+            }),
+        )
+        .await
+        .unwrap();
+        {
+            let e = entry.lock().unwrap();
+            assert!(
+                matches!(e.held, Held::Finished { .. }),
+                "frozen once finished"
+            );
+            // The final round's events at most: one a player, its start, its result, the end.
+            assert_eq!(e.ring.since(0).len(), 4 + 3);
+        }
+        let back = s.get("m").await.unwrap().unwrap();
+        m.status = MatchStatus::Done;
+        m.touch(5);
+        m.event_seq = back.event_seq;
+        assert_eq!(back, m);
+    }
+
+    #[tokio::test]
+    async fn the_snapshot_streams_every_match_and_restores_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("snapshot.json");
+        let s = MemoryStore::new(Some(path.clone()));
+        for i in 0..50 {
+            s.insert(a_match(&format!("m{i}"), MatchStatus::Lobby, i))
+                .await
+                .unwrap();
+        }
+        assert_eq!(s.write_snapshot().unwrap(), 50);
+        assert!(!path.with_extension("tmp").exists());
+        let (back, restored) = MemoryStore::restore(Some(path));
+        assert_eq!(restored, Restored::Matches(50));
+        for i in 0..50 {
+            let id = format!("m{i}");
+            assert_eq!(back.get(&id).await.unwrap(), s.get(&id).await.unwrap());
+        }
     }
 }

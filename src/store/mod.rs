@@ -12,7 +12,7 @@ pub mod memory;
 pub mod progress;
 pub mod redis;
 
-use crate::game::{GameError, Match};
+use crate::game::{GameError, Match, MatchStatus};
 use crate::text::quoted;
 use std::future::Future;
 use std::pin::Pin;
@@ -35,6 +35,9 @@ pub enum StoreError {
     /// The change itself was refused by the rules; nothing was written.
     #[error(transparent)]
     Rejected(#[from] GameError),
+    /// The store holds `MAX_MATCHES` matches: no new one until some finish or expire.
+    #[error("the service holds as many matches as it can ({max}): try again later")]
+    Full { max: usize, retry_after: u64 },
     /// A broken invariant (a stored match that does not parse, a poisoned lock): a bug.
     #[error("match store error: {0}")]
     Internal(String),
@@ -45,6 +48,54 @@ impl StoreError {
         StoreError::Internal(cause.to_string())
     }
 }
+
+/// How long a match is kept after its last write, by what it waits for: an abandoned lobby
+/// goes first, a finished match once its result has had time to be read, a match in play
+/// after `MATCH_TTL_SECS` without a move. Both stores apply it: the memory store sweeps, Redis
+/// expires the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetimes {
+    pub lobby_secs: u64,
+    pub playing_secs: u64,
+    pub finished_secs: u64,
+    /// `MAX_MATCHES`: past it, creating a match is refused ([`StoreError::Full`]).
+    pub max_matches: usize,
+}
+
+impl Lifetimes {
+    pub fn from_settings(s: &crate::config::StoreSettings) -> Lifetimes {
+        // Neither shorter-lived kind outlives a match in play.
+        Lifetimes {
+            lobby_secs: s.idle_lobby_ttl_secs.min(s.match_ttl_secs),
+            playing_secs: s.match_ttl_secs,
+            finished_secs: s.finished_match_ttl_secs.min(s.match_ttl_secs),
+            max_matches: s.max_matches,
+        }
+    }
+
+    /// Seconds `m` is kept after its last write.
+    pub fn ttl(&self, m: &Match) -> u64 {
+        match m.status {
+            MatchStatus::Lobby => self.lobby_secs,
+            MatchStatus::InProgress => self.playing_secs,
+            MatchStatus::Done => self.finished_secs,
+        }
+    }
+
+    /// Whether `m` has outlived its time at `now`.
+    pub fn expired(&self, m: &Match, now: u64) -> bool {
+        m.updated_at.saturating_add(self.ttl(m)) <= now
+    }
+}
+
+impl Default for Lifetimes {
+    fn default() -> Lifetimes {
+        Lifetimes::from_settings(&crate::config::StoreSettings::default())
+    }
+}
+
+/// How long a client is told to wait when the store is full.
+pub const FULL_RETRY_AFTER_SECS: u64 = 60;
 
 /// A change to one match. It may run more than once (optimistic stores retry): it must only
 /// depend on the match it is given. Returning an error leaves the match unchanged.

@@ -2,8 +2,10 @@
 //!
 //! Layout, under the key prefix `P` (`REDIS_KEY_PREFIX`, default `wb:`):
 //! - `P match:{id}` — a hash: `json` (the match, serialised as JSON) and `version` (its
-//!   `Match::version`, the compare-and-set token). Expires `MATCH_TTL_SECS` (24 h) after its last
-//!   write: every write sets the TTL again.
+//!   `Match::version`, the compare-and-set token). Expires after its last write by its status
+//!   ([`Lifetimes`]): a lobby after `IDLE_LOBBY_TTL_SECS`, a match in play after
+//!   `MATCH_TTL_SECS`, a finished one after `FINISHED_MATCH_TTL_SECS`; every write sets the TTL
+//!   again. A new match is refused when the index holds `MAX_MATCHES` live ones.
 //! - `P match:{id}:events` — a list: the last `EVENTS_REPLAY` events of the match (JSON), for
 //!   `Last-Event-ID` resumes; same TTL.
 //! - `P matches` — a sorted set of match ids scored by their expiry time, so `count()` is a
@@ -31,7 +33,7 @@
 //! refills what its local subscribers missed from the replay logs.
 
 use super::events::{Event, EventHub};
-use super::{BoxFuture, MatchStore, Mutation, StoreError};
+use super::{BoxFuture, Lifetimes, MatchStore, Mutation, StoreError, FULL_RETRY_AFTER_SECS};
 use crate::clock::SharedClock;
 use crate::config::StoreSettings;
 use crate::game::Match;
@@ -67,6 +69,18 @@ if #ARGV > 8 then
   redis.call('LTRIM', KEYS[2], -tonumber(ARGV[7]), -1)
   redis.call('EXPIRE', KEYS[2], ARGV[4])
 end
+return 1
+"#;
+
+/// Store a new match unless `MAX_MATCHES` are held (the index, expired entries dropped first).
+/// KEYS: match hash, index zset. ARGV: version, json, ttl, expiry score, now, max, match id.
+/// Returns 1 (stored) or 0 (full).
+const INSERT_SCRIPT: &str = r#"
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[6]) then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'json', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[7])
 return 1
 "#;
 
@@ -138,7 +152,7 @@ fn unavailable(what: &str, e: &dyn std::fmt::Display) -> StoreError {
 pub struct RedisMatchStore {
     redis: RedisConn,
     client: redis::Client,
-    ttl_secs: u64,
+    lifetimes: Lifetimes,
     replay: usize,
     hub: EventHub,
     /// One lock per match being updated on this instance (pruned when unused).
@@ -176,9 +190,9 @@ impl RedisMatchStore {
                 timeout,
             },
             client,
-            ttl_secs: settings.match_ttl_secs,
+            lifetimes: Lifetimes::from_settings(settings),
             replay: settings.events_replay.max(1),
-            hub: EventHub::new(256),
+            hub: EventHub::new(32),
             locks: Mutex::new(HashMap::new()),
             clock,
             metrics,
@@ -241,8 +255,10 @@ impl RedisMatchStore {
         }
     }
 
-    fn expiry(&self) -> u64 {
-        self.clock.now() + self.ttl_secs
+    /// `m`'s time to live (by its status) and the moment it runs out.
+    fn ttl(&self, m: &Match) -> (u64, u64) {
+        let ttl = self.lifetimes.ttl(m);
+        (ttl, self.clock.now() + ttl)
     }
 
     /// Listen to the events channel and hand every event to the local subscribers; reconnect
@@ -319,6 +335,84 @@ impl RedisMatchStore {
             }
         }
     }
+
+    /// One update of match `id`, with this instance's lock on it held.
+    async fn update_locked(
+        &self,
+        id: &str,
+        f: &mut Mutation<'_>,
+    ) -> Result<serde_json::Value, StoreError> {
+        let script = redis::Script::new(UPDATE_SCRIPT);
+        for attempt in 0..MAX_ATTEMPTS {
+            let (version, before) = self
+                .read(id)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+            let mut after = before.clone();
+            let out = f(&mut after)?;
+            if after == before {
+                return Ok(out);
+            }
+            if after.version <= before.version {
+                after.version = before.version + 1;
+            }
+            let events = super::events::diff(&before, &mut after);
+            let json = serde_json::to_string(&after).map_err(StoreError::internal)?;
+            let mut payloads = Vec::with_capacity(events.len());
+            for e in &events {
+                payloads.push(serde_json::to_string(e).map_err(StoreError::internal)?);
+            }
+            let keys = [self.match_key(id), self.events_key(id), self.index_key()];
+            // A finished match keeps its final round's events at most.
+            let replay = match after.status {
+                crate::game::MatchStatus::Done => self.replay.min(after.players.len() + 3),
+                _ => self.replay,
+            };
+            let ((ttl, expiry), channel) = (self.ttl(&after), self.channel());
+            let written: i64 = self
+                .redis
+                .run("update", |mut c| {
+                    let mut inv = script.prepare_invoke();
+                    inv.key(&keys[0]).key(&keys[1]).key(&keys[2]);
+                    inv.arg(&version)
+                        .arg(after.version)
+                        .arg(&json)
+                        .arg(ttl)
+                        .arg(expiry)
+                        .arg(id)
+                        .arg(replay)
+                        .arg(&channel);
+                    for p in &payloads {
+                        inv.arg(p);
+                    }
+                    async move { inv.invoke_async(&mut c).await }
+                })
+                .await?;
+            match written {
+                1 => {
+                    self.metrics
+                        .count_committed(events.iter().map(|e| e.event.as_str()));
+                    return Ok(out);
+                }
+                -1 => return Err(StoreError::NotFound(id.to_string())),
+                _ => {
+                    // Another instance wrote first: back off a little (jittered) and redo
+                    // the change on the fresh match.
+                    let ms = rand::random::<u64>() % (2 + u64::from(attempt).min(20));
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
+            }
+        }
+        Err(StoreError::Contended { retry_after: 1 })
+    }
+
+    /// Forget this instance's lock on a match once nobody holds or waits for it.
+    fn release_lock(&self, id: &str, lock: Arc<tokio::sync::Mutex<()>>) {
+        let mut map = self.locks.lock().unwrap_or_else(|e| e.into_inner());
+        if Arc::strong_count(&lock) == 1 {
+            map.remove(id);
+        }
+    }
 }
 
 impl MatchStore for RedisMatchStore {
@@ -329,31 +423,32 @@ impl MatchStore for RedisMatchStore {
                 let json = serde_json::to_string(&m).map_err(StoreError::internal)?;
                 let key = self.match_key(&m.id);
                 let index = self.index_key();
-                let (ttl, expiry) = (self.ttl_secs, self.expiry());
-                self.redis
+                let (ttl, expiry) = self.ttl(&m);
+                let (now, max) = (self.clock.now(), self.lifetimes.max_matches);
+                let inserted: i64 = self
+                    .redis
                     .run("insert", |mut c| async move {
-                        redis::pipe()
-                            .atomic()
-                            .cmd("HSET")
-                            .arg(&key)
-                            .arg("version")
+                        redis::Script::new(INSERT_SCRIPT)
+                            .key(&key)
+                            .key(&index)
                             .arg(m.version)
-                            .arg("json")
                             .arg(&json)
-                            .ignore()
-                            .cmd("EXPIRE")
-                            .arg(&key)
                             .arg(ttl)
-                            .ignore()
-                            .cmd("ZADD")
-                            .arg(&index)
                             .arg(expiry)
+                            .arg(now)
+                            .arg(max)
                             .arg(&m.id)
-                            .ignore()
-                            .exec_async(&mut c)
+                            .invoke_async(&mut c)
                             .await
                     })
-                    .await
+                    .await?;
+                if inserted == 0 {
+                    return Err(StoreError::Full {
+                        max,
+                        retry_after: FULL_RETRY_AFTER_SECS,
+                    });
+                }
+                Ok(())
             }
             .instrument(span),
         )
@@ -374,65 +469,11 @@ impl MatchStore for RedisMatchStore {
         Box::pin(
             async move {
                 let lock = self.local_lock(id);
-                let _queued = lock.lock().await;
-                let script = redis::Script::new(UPDATE_SCRIPT);
-                for attempt in 0..MAX_ATTEMPTS {
-                    let (version, before) = self
-                        .read(id)
-                        .await?
-                        .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-                    let mut after = before.clone();
-                    let out = f(&mut after)?;
-                    if after == before {
-                        return Ok(out);
-                    }
-                    if after.version <= before.version {
-                        after.version = before.version + 1;
-                    }
-                    let events = super::events::diff(&before, &mut after);
-                    let json = serde_json::to_string(&after).map_err(StoreError::internal)?;
-                    let mut payloads = Vec::with_capacity(events.len());
-                    for e in &events {
-                        payloads.push(serde_json::to_string(e).map_err(StoreError::internal)?);
-                    }
-                    let keys = [self.match_key(id), self.events_key(id), self.index_key()];
-                    let (ttl, expiry, replay, channel) =
-                        (self.ttl_secs, self.expiry(), self.replay, self.channel());
-                    let written: i64 = self
-                        .redis
-                        .run("update", |mut c| {
-                            let mut inv = script.prepare_invoke();
-                            inv.key(&keys[0]).key(&keys[1]).key(&keys[2]);
-                            inv.arg(&version)
-                                .arg(after.version)
-                                .arg(&json)
-                                .arg(ttl)
-                                .arg(expiry)
-                                .arg(id)
-                                .arg(replay)
-                                .arg(&channel);
-                            for p in &payloads {
-                                inv.arg(p);
-                            }
-                            async move { inv.invoke_async(&mut c).await }
-                        })
-                        .await?;
-                    match written {
-                        1 => {
-                            self.metrics
-                                .count_committed(events.iter().map(|e| e.event.as_str()));
-                            return Ok(out);
-                        }
-                        -1 => return Err(StoreError::NotFound(id.to_string())),
-                        _ => {
-                            // Another instance wrote first: back off a little (jittered) and redo
-                            // the change on the fresh match.
-                            let ms = rand::random::<u64>() % (2 + u64::from(attempt).min(20));
-                            tokio::time::sleep(Duration::from_millis(ms)).await;
-                        }
-                    }
-                }
-                Err(StoreError::Contended { retry_after: 1 })
+                let queued = lock.lock().await;
+                let out = self.update_locked(id, &mut f).await;
+                drop(queued);
+                self.release_lock(id, lock);
+                out
             }
             .instrument(tracing::debug_span!("store.update", match_id = %id)),
         )

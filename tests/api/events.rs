@@ -232,10 +232,21 @@ async fn a_stream_follows_a_match_from_lobby_to_finish_without_leaking_moves() {
     );
     // Resuming after the end: 204, which tells EventSource to stop reconnecting.
     assert_eq!(Sse::request(&app, &id, Some(7)).await.status(), 204);
-    // A newcomer without Last-Event-ID gets the retained history, then the end.
+    // A newcomer without Last-Event-ID gets what a finished match retains (its final round's
+    // events: the start, one a player, the result, the end), then the end.
     let mut late = Sse::open(&app, &id, None).await;
     let all = late.until("match_finished").await;
-    assert_eq!(all.len(), 7);
+    let names: Vec<&str> = all.iter().map(|f| f.event.as_deref().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "round_started",
+            "move_submitted",
+            "move_submitted",
+            "round_resolved",
+            "match_finished"
+        ]
+    );
     assert_eq!(
         app.app.streams.open(),
         0,

@@ -356,3 +356,26 @@ async fn a_body_that_never_arrives_in_full_gets_408_and_the_connection_closes() 
         "{metrics}"
     );
 }
+
+/// `MAX_MATCHES`: past it a new match is a 503 with `Retry-After`, never an out-of-memory kill;
+/// the matches already held play on.
+#[tokio::test]
+async fn past_max_matches_creation_is_503_and_held_matches_play_on() {
+    let mut s = test_settings();
+    s.store.max_matches = 2;
+    let app = spawn_with(s, None).await;
+    let (first, _) = app.create_match(json!({})).await;
+    app.create_match(json!({})).await;
+    let r = app.post("/match", None, &json!({"name": "third"})).await;
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    let v = assert_problem(r, 503, "too_many_matches").await;
+    assert!(
+        v["detail"].as_str().unwrap().contains("try again later"),
+        "{v}"
+    );
+    assert_eq!(retry.as_deref(), Some("60"));
+    app.join(&first, "Ann").await;
+}

@@ -143,21 +143,16 @@ async fn a_full_match_on_redis_is_played_through_either_instance() {
         .map(|s| s["points"].as_f64().unwrap())
         .sum();
     assert_eq!(total, 2.0, "one point per round between two players");
-    // The stored events tell the same story, in order.
-    let names: Vec<String> = events_in_redis(&p, &id)
-        .await
+    // The stored events tell the same story, in order: eleven events in all, of which a
+    // finished match keeps its final round's (one a player, its start, its result, the end).
+    let stored = events_in_redis(&p, &id).await;
+    let names: Vec<String> = stored
         .iter()
         .map(|e| e["event"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(
         names,
         [
-            "player_joined",
-            "player_joined",
-            "round_started",
-            "move_submitted",
-            "move_submitted",
-            "round_resolved",
             "round_started",
             "move_submitted",
             "move_submitted",
@@ -165,6 +160,8 @@ async fn a_full_match_on_redis_is_played_through_either_instance() {
             "match_finished"
         ]
     );
+    let ids: Vec<u64> = stored.iter().map(|e| e["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, [7, 8, 9, 10, 11]);
     assert_eq!(a.app.store.count().await, 1);
 }
 
@@ -289,7 +286,10 @@ async fn match_keys_carry_a_ttl_that_every_write_renews() {
         }
     };
     let t = ttl(&mut c, key.clone()).await;
-    assert!((86_300..=86_400).contains(&t), "24 h, got {t}");
+    assert!(
+        (1_700..=1_800).contains(&t),
+        "an idle lobby lives 30 min, got {t}"
+    );
     let _: () = redis::cmd("EXPIRE")
         .arg(&key)
         .arg(100)
@@ -298,9 +298,9 @@ async fn match_keys_carry_a_ttl_that_every_write_renews() {
         .unwrap();
     a.join(&id, "Ann").await;
     let t = ttl(&mut c, key.clone()).await;
-    assert!(t > 86_300, "a write renews the TTL, got {t}");
+    assert!(t > 1_700, "a write renews the TTL, got {t}");
     let t = ttl(&mut c, format!("{key}:events")).await;
-    assert!((86_300..=86_400).contains(&t), "the events too, got {t}");
+    assert!((1_700..=1_800).contains(&t), "the events too, got {t}");
     let json: String = redis::cmd("HGET")
         .arg(&key)
         .arg("json")
@@ -320,7 +320,7 @@ async fn match_keys_carry_a_ttl_that_every_write_renews() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as f64;
-    assert!((score - now - 86_400.0).abs() < 60.0);
+    assert!((score - now - 1_800.0).abs() < 60.0);
     assert_eq!(a.app.store.count().await, 1);
 }
 
@@ -532,4 +532,68 @@ async fn wait_ready(app: &TestApp) -> bool {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     false
+}
+
+/// Finished matches and idle lobbies leave Redis sooner than matches in play: each write sets
+/// the TTL of the match's keys by its status; past `MAX_MATCHES` live matches in the index a new
+/// one is refused (503), whichever instance is asked.
+#[tokio::test]
+async fn keys_expire_by_status_and_the_ceiling_holds_across_instances() {
+    let p = prefix();
+    let settings = || {
+        let mut s = redis_settings(&redis_url(), &p);
+        s.store.idle_lobby_ttl_secs = 600;
+        s.store.finished_match_ttl_secs = 300;
+        s.store.max_matches = 2;
+        s
+    };
+    let a = spawn_with(settings(), None).await;
+    let b = spawn_with(settings(), None).await;
+    let p = Prefix(p);
+    let ttl = |id: String| {
+        let key = format!("{p}match:{id}");
+        async move {
+            let mut c = raw(&redis_url()).await;
+            redis::cmd("TTL")
+                .arg(&key)
+                .query_async::<i64>(&mut c)
+                .await
+                .unwrap()
+        }
+    };
+    let (id, host) = a.create_match(json!({"rounds": 1})).await;
+    let lobby = ttl(id.clone()).await;
+    assert!((590..=600).contains(&lobby), "a lobby lives 600 s: {lobby}");
+    let players = vec![b.join(&id, "Ann").await];
+    let r = b
+        .post(&format!("/match/{id}/start"), Some(&host), &json!({}))
+        .await;
+    let round: Value = r.json().await.unwrap();
+    let playing = ttl(id.clone()).await;
+    assert!(
+        playing > 24 * 3600 - 60,
+        "a match in play lives MATCH_TTL_SECS: {playing}"
+    );
+    submit_all(&a, &id, &round, &players).await;
+    let done: Value = a
+        .get(&format!("/match/{id}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(done["status"], "DONE", "{done}");
+    let finished = ttl(id.clone()).await;
+    assert!(
+        (290..=300).contains(&finished),
+        "a finished match lives 300 s: {finished}"
+    );
+    let events = ttl(format!("{id}:events")).await;
+    assert!(
+        (290..=300).contains(&events),
+        "its events go with it: {events}"
+    );
+
+    b.create_match(json!({})).await;
+    let r = a.post("/match", None, &json!({"name": "third"})).await;
+    assert_problem(r, 503, "too_many_matches").await;
 }

@@ -15,6 +15,7 @@ mod exact_vs_reference;
 mod frozen_graph;
 mod importers;
 mod layers;
+mod names;
 mod play;
 mod puzzles;
 mod recall;
