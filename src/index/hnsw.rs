@@ -392,11 +392,12 @@ pub fn build_graph(emb: &Embeddings, params: &IndexParams) -> anyhow::Result<Fro
 }
 
 /// A first guess at the build's time, for the line that says why the first start waits:
-/// ~1,250 words a second per thread at `ef_construction` 100 and `m` 16 on this project's 2-core
-/// machines (the committed 100k model's first start waits ~40 s), in proportion to both.
+/// ~1,800 words a second per thread at `ef_construction` 100 and `m` 16 on this project's 2-core
+/// machines (the committed 100k model built in 27 s on 2 threads, 2026-12-04), in proportion to
+/// both.
 fn build_estimate_secs(words: usize, params: &IndexParams, threads: usize) -> u64 {
     let work = words as f64 * (params.ef_construction as f64 / 100.0) * (params.m as f64 / 16.0);
-    (work / (1_250.0 * threads as f64)).ceil() as u64
+    (work / (1_800.0 * threads as f64)).ceil() as u64
 }
 
 /// A progress bar on stderr when it is a terminal; hidden otherwise (logs, CI).
