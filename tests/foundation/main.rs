@@ -16,7 +16,6 @@ mod frozen_graph;
 mod importers;
 mod layers;
 mod names;
-mod play;
 mod puzzles;
 mod recall;
 mod scoring;

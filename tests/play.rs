@@ -2,8 +2,12 @@
 //! the `play` layer over the in-memory store, with a hand-moved clock for the deadline — what a
 //! computer opponent or a practice court will call. Also checks that the use cases leave spans
 //! behind (a slow request shows where its time went at `RUST_LOG=word_bocce=debug`).
+//!
+//! A test binary of its own: the span check installs a thread-scoped subscriber, and tracing
+//! caches per callsite, process-wide, whether anyone listens. In the foundation binary, where
+//! other tests' threads hit the same callsites (`score_move`) with no subscriber, that cache
+//! made the check fail depending on timing.
 
-use super::common::crate_path;
 use std::sync::{Arc, Mutex};
 use tracing_subscriber::layer::SubscriberExt;
 use word_bocce::clock::ManualClock;
@@ -18,6 +22,10 @@ use word_bocce::play::PlayError;
 use word_bocce::store::memory::MemoryStore;
 use word_bocce::store::StoreError;
 use word_bocce::tokens::hash_token;
+
+fn crate_path(rel: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
 
 /// The names of the spans opened while it runs.
 #[derive(Clone, Default)]
