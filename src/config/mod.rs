@@ -445,12 +445,12 @@ mod tests {
     fn defaults_and_overrides() {
         assert_eq!(from(&[]).unwrap(), EngineSettings::default());
         let s = from(&[
-            ("INDEX_EF_SEARCH", "128"),
+            ("INDEX_EF_SEARCH", "96"),
             ("INDEX_CACHE_DIR", "off"),
             ("DECK_SIZE", "5000"),
         ])
         .unwrap();
-        assert_eq!(s.index.ef_search, 128);
+        assert_eq!(s.index.ef_search, 96);
         assert_eq!(s.index_cache_dir, None);
         assert_eq!(s.deck_size, 5000);
     }

@@ -18,7 +18,7 @@ impl Default for IndexParams {
         IndexParams {
             m: 16,
             ef_construction: 100,
-            ef_search: 128,
+            ef_search: 192,
         }
     }
 }

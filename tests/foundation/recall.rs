@@ -42,18 +42,19 @@ fn hnsw_recall_at_10_on_move_queries() {
     assert!(truth.iter().all(|t| t.len() == 10));
 
     // Observed on glove-6B-50d-100k (m 16, ef_construction 100, seed above): recall@10 0.9305
-    // at ef 64, about 0.966 at ef 128 (the default) and 0.9889 at ef 256. The thresholds sit a
-    // little under what was measured.
+    // at ef 64, about 0.966 at ef 128 and 0.9889 at ef 256; the default ef 192 is the smallest
+    // that meets 0.98 (eval-index, 2,000 queries: 0.984 and 0.986 on two builds of the graph).
+    // The thresholds sit a little under what was measured.
     let default_ef = e.hnsw.params.ef_search;
-    assert_eq!(default_ef, 128, "the default ef_search changed");
+    assert_eq!(default_ef, 192, "the default ef_search changed");
     let r64 = recall_at_10(&queries, &truth, 64);
-    let r128 = recall_at_10(&queries, &truth, default_ef);
+    let r192 = recall_at_10(&queries, &truth, default_ef);
     let r256 = recall_at_10(&queries, &truth, 256);
-    eprintln!("HNSW recall@10 on {QUERIES} move queries: ef 64 {r64:.4}, ef 128 {r128:.4}, ef 256 {r256:.4}");
+    eprintln!("HNSW recall@10 on {QUERIES} move queries: ef 64 {r64:.4}, ef 192 {r192:.4}, ef 256 {r256:.4}");
     assert!(r64 >= 0.90, "recall@10 at ef 64 is {r64:.4} (need >= 0.90)");
     assert!(
-        r128 >= 0.95,
-        "recall@10 at the default ef 128 is {r128:.4} (need >= 0.95)"
+        r192 >= 0.975,
+        "recall@10 at the default ef 192 is {r192:.4} (need >= 0.975)"
     );
     assert!(
         r256 >= 0.98,
