@@ -247,11 +247,25 @@ fn is_out_of_range(message: &str) -> bool {
 }
 
 fn expects_integer(message: &str) -> bool {
-    let expected = message.split_once(", expected ").map_or("", |(_, e)| e);
+    is_integer_type(message.split_once(", expected ").map_or("", |(_, e)| e))
+}
+
+/// Rust's integer type names, as serde says what it expected.
+fn is_integer_type(expected: &str) -> bool {
     matches!(
         expected,
-        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128"
-    ) || expected.starts_with("usize")
+        "i8" | "i16"
+            | "i32"
+            | "i64"
+            | "i128"
+            | "isize"
+            | "u8"
+            | "u16"
+            | "u32"
+            | "u64"
+            | "u128"
+            | "usize"
+    )
 }
 
 /// "floating point `1.5`" → "the number 1.5"; "a sequence" and the like read as they are.
@@ -282,8 +296,7 @@ fn article(kind: &str) -> String {
 fn fallback_expectation(message: &str) -> String {
     let expected = message.split_once(", expected ").map_or("", |(_, e)| e);
     match expected {
-        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128"
-        | "usize" => "a whole number".into(),
+        e if is_integer_type(e) => "a whole number".into(),
         "f32" | "f64" => "a number".into(),
         "a boolean" => "true or false".into(),
         "a string" | "a borrowed string" => "a string".into(),

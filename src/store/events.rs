@@ -258,4 +258,33 @@ mod tests {
         assert_eq!(ids, vec![7, 8, 9, 10]);
         assert_eq!(ring.since(8).len(), 2);
     }
+
+    fn event(id: u64, name: &str) -> Event {
+        Event {
+            id,
+            match_id: "m1".into(),
+            event: name.into(),
+            data: serde_json::value::to_raw_value(&Value::Null).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_match_channel_goes_with_its_last_event_after_its_listeners_have_it() {
+        let hub = EventHub::new(32);
+        let mut rx = hub.subscribe("m1");
+        hub.dispatch(event(1, "round_resolved"));
+        assert_eq!(hub.watched(), ["m1"]);
+        hub.dispatch(event(2, "match_finished"));
+        assert!(
+            hub.watched().is_empty(),
+            "the channel is gone with the match"
+        );
+        // The listener still gets everything sent, then the end of the channel.
+        assert_eq!(rx.try_recv().unwrap().id, 1);
+        assert_eq!(rx.try_recv().unwrap().event, "match_finished");
+        assert!(matches!(
+            rx.try_recv(),
+            Err(broadcast::error::TryRecvError::Closed)
+        ));
+    }
 }

@@ -355,14 +355,22 @@ impl MatchStore for MemoryStore {
                     .entry(id)
                     .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
                 let mut guard = entry.lock().map_err(|_| poisoned())?;
-                // Work on a copy: an error leaves the stored match untouched.
-                let before = guard.current()?;
+                // Work on a copy: an error leaves the stored match untouched. A match in play
+                // is copied once (the hot path: every move); a finished one is parsed.
+                let parsed;
+                let before = match &guard.held {
+                    Held::Playing(m) => m,
+                    Held::Finished { .. } => {
+                        parsed = guard.current()?;
+                        &parsed
+                    }
+                };
                 let mut copy = before.clone();
                 let out = f(&mut copy)?;
-                if copy == before {
+                if copy == *before {
                     return Ok(out);
                 }
-                let fresh = events::diff(&before, &mut copy);
+                let fresh = events::diff(before, &mut copy);
                 let finished = copy.status == MatchStatus::Done;
                 let final_round = copy.players.len() + 3;
                 guard.set(copy);
