@@ -9,7 +9,61 @@
 use crate::embeddings::{Embeddings, WordId};
 use crate::index::ExactIndex;
 use crate::simd::exact_dot;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+
+/// The name of a rank, as players read it (API.md "Comparing moves"): `#1` is a *bacio* (the
+/// ball kissed the target), `#2`–`#10` close, `#11`–`#100` in the hunt, `#101`–`#1000` wide,
+/// anything further a long way off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Bacio,
+    Close,
+    InTheHunt,
+    Wide,
+    LongWayOff,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 5] = [
+        Tier::Bacio,
+        Tier::Close,
+        Tier::InTheHunt,
+        Tier::Wide,
+        Tier::LongWayOff,
+    ];
+
+    /// The tier of `rank` (ranks start at 1; 0, the rank of nothing, is a long way off).
+    pub fn of(rank: usize) -> Tier {
+        match rank {
+            1 => Tier::Bacio,
+            2..=10 => Tier::Close,
+            11..=100 => Tier::InTheHunt,
+            101..=1000 => Tier::Wide,
+            _ => Tier::LongWayOff,
+        }
+    }
+
+    /// The name clients see (`"in_the_hunt"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Bacio => "bacio",
+            Tier::Close => "close",
+            Tier::InTheHunt => "in_the_hunt",
+            Tier::Wide => "wide",
+            Tier::LongWayOff => "long_way_off",
+        }
+    }
+}
+
+/// How moves compare (API.md "Comparing moves"): rank first — the lower rank is better — and
+/// a higher similarity breaks a tie of ranks. `Less` means `a` is the better move, so sorting
+/// with this puts the best first. A rank of 0 (no rank) is worse than every rank.
+pub fn better_first(a: (usize, f32), b: (usize, f32)) -> Ordering {
+    let key = |r: usize| if r == 0 { usize::MAX } else { r };
+    key(a.0).cmp(&key(b.0)).then(b.1.total_cmp(&a.1))
+}
 
 /// The words of a move cancel out: the ball has no direction, so the move has no score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +88,7 @@ pub struct Contribution {
 pub struct MoveScore {
     pub similarity: f32,
     pub rank: usize,
+    pub tier: Tier,
     pub nearest: String,
     pub nearest_sim: f32,
     pub contributions: Vec<Contribution>,
@@ -136,6 +191,7 @@ pub fn score_move(
     Some(MoveScore {
         similarity,
         rank,
+        tier: Tier::of(rank),
         nearest: emb.word(nearest.0).to_string(),
         nearest_sim: nearest.1,
         contributions,
@@ -145,6 +201,43 @@ pub fn score_move(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tiers_name_the_rank_bands() {
+        let cases = [
+            (1, Tier::Bacio),
+            (2, Tier::Close),
+            (10, Tier::Close),
+            (11, Tier::InTheHunt),
+            (100, Tier::InTheHunt),
+            (101, Tier::Wide),
+            (1000, Tier::Wide),
+            (1001, Tier::LongWayOff),
+            (400_000, Tier::LongWayOff),
+        ];
+        for (rank, tier) in cases {
+            assert_eq!(Tier::of(rank), tier, "rank {rank}");
+            assert_eq!(
+                serde_json::to_value(tier).unwrap(),
+                serde_json::json!(tier.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn moves_compare_rank_first_then_similarity() {
+        // A lower rank wins even with a lower similarity (the old rule said otherwise).
+        assert_eq!(better_first((3, 0.50), (7, 0.60)), Ordering::Less);
+        assert_eq!(better_first((7, 0.60), (3, 0.50)), Ordering::Greater);
+        // The same rank: the higher similarity wins; the same both: a tie.
+        assert_eq!(better_first((5, 0.61), (5, 0.60)), Ordering::Less);
+        assert_eq!(better_first((5, 0.60), (5, 0.60)), Ordering::Equal);
+        // No rank (0) is worse than any rank.
+        assert_eq!(better_first((0, 0.9), (400_000, 0.1)), Ordering::Greater);
+        let mut moves = vec![(12, 0.7), (1, 0.5), (12, 0.8), (2, 0.9)];
+        moves.sort_by(|a, b| better_first(*a, *b));
+        assert_eq!(moves, [(1, 0.5), (2, 0.9), (12, 0.8), (12, 0.7)]);
+    }
 
     #[test]
     fn near_copies() {

@@ -100,6 +100,7 @@ impl Application {
             defaults: settings.match_defaults,
             seeds: Seeds::new(settings.rng_seed),
         };
+        let practice = crate::play::Practice::new(engine.clone());
         let state = web::Data::new(AppState {
             engine,
             store,
@@ -113,6 +114,7 @@ impl Application {
             streams: routes::events::Streams::new(settings.store.sse_max_clients),
             puzzles,
             progress,
+            practice,
         });
         let limit = settings.json_limit_bytes;
         let request_timeout = Duration::from_secs(settings.request_timeout_secs);

@@ -219,7 +219,7 @@ const FUNCTION_WORDS: &[&str] = &[
 // Types
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Difficulty {
     Easy,
@@ -365,9 +365,42 @@ fn move_similarity(emb: &Embeddings, start: WordId, target: WordId, mv: &Move) -
     combine(emb, &terms).map(|(ball, _)| exact_dot(&ball, emb.vector(target)))
 }
 
-/// The best move a hand allows with the given public cards (jokers aside): the first best in
-/// the order public card, private card, public sign (+ first), private sign (+ first). `None`
-/// if the hand has no word card or there is no public card.
+/// Every move a hand allows with the given public cards (jokers aside), with its similarity,
+/// in the order public card, private card, public sign (+ first), private sign (+ first).
+/// Moves whose words cancel out are left out.
+fn each_move<'a>(
+    engine: &'a Engine,
+    start: WordId,
+    target: WordId,
+    public: &'a [WordId],
+    hand: &'a [Card],
+) -> impl Iterator<Item = Par> + 'a {
+    let emb = &engine.emb;
+    public.iter().flat_map(move |&p| {
+        hand.iter()
+            .filter_map(|c| c.word())
+            .filter(move |&q| q != p)
+            .flat_map(move |q| {
+                [(1i8, 1i8), (1, -1), (-1, 1), (-1, -1)]
+                    .into_iter()
+                    .filter_map(move |(ps, qs)| {
+                        let mv = Move {
+                            public: p,
+                            public_sign: ps,
+                            private: q,
+                            private_sign: qs,
+                        };
+                        move_similarity(emb, start, target, &mv)
+                            .map(|similarity| Par { mv, similarity })
+                    })
+            })
+    })
+}
+
+/// The most similar move a hand allows with the given public cards (jokers aside): the first
+/// of the most similar in [`each_move`]'s order. `None` if the hand has no word card or there
+/// is no public card. (What the deal's fairness bands are measured on; the par players see is
+/// chosen rank first from [`hand_moves`].)
 pub fn par(
     engine: &Engine,
     start: WordId,
@@ -375,31 +408,27 @@ pub fn par(
     public: &[WordId],
     hand: &[Card],
 ) -> Option<Par> {
-    let emb = &engine.emb;
-    let mut best: Option<Par> = None;
-    for &p in public {
-        for q in hand.iter().filter_map(|c| c.word()) {
-            if q == p {
-                continue;
-            }
-            for ps in [1i8, -1] {
-                for qs in [1i8, -1] {
-                    let mv = Move {
-                        public: p,
-                        public_sign: ps,
-                        private: q,
-                        private_sign: qs,
-                    };
-                    if let Some(similarity) = move_similarity(emb, start, target, &mv) {
-                        if best.is_none_or(|b| similarity > b.similarity) {
-                            best = Some(Par { mv, similarity });
-                        }
-                    }
-                }
-            }
+    each_move(engine, start, target, public, hand).fold(None, |best: Option<Par>, m| {
+        if best.is_none_or(|b| m.similarity > b.similarity) {
+            Some(m)
+        } else {
+            best
         }
-    }
-    best
+    })
+}
+
+/// Every move a hand allows (jokers aside), most similar first (ties in [`each_move`]'s
+/// order): what par and the computer opponents choose from.
+pub fn hand_moves(
+    engine: &Engine,
+    start: WordId,
+    target: WordId,
+    public: &[WordId],
+    hand: &[Card],
+) -> Vec<Par> {
+    let mut moves: Vec<Par> = each_move(engine, start, target, public, hand).collect();
+    moves.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
+    moves
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -81,6 +81,8 @@ pub enum JokerRule {
     Offensive,
     #[error("a joker word may not be the target or a near-synonym of it")]
     NearTarget,
+    #[error("a joker word may not be a word already in the move (the start word, the public card) or a near-copy of one")]
+    InTheMove,
 }
 
 /// Which rule a name broke.

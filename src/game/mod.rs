@@ -3,6 +3,7 @@
 //! share. Pure: no I/O, no web framework, so a handler, a computer opponent, a practice court
 //! and a test all play by the same functions. Why something is refused is a [`GameError`].
 
+pub mod bots;
 pub mod deal;
 pub mod error;
 mod name_filter;
@@ -12,10 +13,11 @@ pub mod standings;
 pub mod state;
 pub mod views;
 
+pub use bots::BotLevel;
 pub use error::{GameError, JokerRule, NameRule};
 pub use rules::{Name, JOKER, JOKER_MAX_COSINE};
 pub use settings::{MatchSettings, SettingsInput};
 pub use state::{
-    ContributionView, Match, MatchStatus, MoveInput, MoveResult, ParMove, Player, Round,
+    BotMove, ContributionView, Match, MatchStatus, MoveInput, MoveResult, ParMove, Player, Round,
     RoundStatus, Sign, SubmittedMove,
 };

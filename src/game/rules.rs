@@ -1,8 +1,11 @@
 //! The rules of play: what a round deals, what makes a move legal (cards, JOKER words), how it
 //! is scored, what a name may be, and who may do what with a token.
 
+use super::bots;
 use super::deal::{self, Card, DealSpec};
-use super::state::{Match, MoveInput, MoveResult, ParMove, Player, Round, RoundStatus, Sign};
+use super::state::{
+    BotMove, Match, MoveInput, MoveResult, ParMove, Player, Round, RoundStatus, Sign, SubmittedMove,
+};
 use super::{GameError, JokerRule, NameRule};
 use crate::embeddings::{vocab, WordId};
 use crate::engine::Engine;
@@ -37,9 +40,23 @@ impl Match {
         let seed = self.seed ^ (number as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let d = deal::deal(engine, &spec, seed).map_err(|e| GameError::Internal(e.to_string()))?;
         let w = |id: WordId| engine.emb.word(id).to_string();
+        let as_input = |mv: &deal::Move| MoveInput {
+            public_token: w(mv.public),
+            public_sign: Sign::of(mv.public_sign),
+            private_token: w(mv.private),
+            private_sign: Sign::of(mv.private_sign),
+            joker_override_token: None,
+        };
         let mut hands = BTreeMap::new();
         let mut par = BTreeMap::new();
-        for (p, hand) in self.players.iter().zip(&d.private) {
+        let mut plans = BTreeMap::new();
+        // Par and the bots' moves come from one ordering of each hand's moves, rank first, all
+        // hands ranked in one pass over the vocabulary (see `bots`).
+        let hand_refs: Vec<&[Card]> = d.private.iter().map(Vec::as_slice).collect();
+        let orders = bots::order_hands(engine, d.start, d.target, &d.public, &hand_refs);
+        for (seat, ((p, hand), ordered)) in
+            self.players.iter().zip(&d.private).zip(orders).enumerate()
+        {
             let cards: Vec<String> = hand
                 .iter()
                 .map(|c| match c {
@@ -47,39 +64,30 @@ impl Match {
                     Card::Joker => JOKER.to_string(),
                 })
                 .collect();
-            if let Some(best) = deal::par(engine, d.start, d.target, &d.public, hand) {
-                let terms = [
-                    Term {
-                        word: d.start,
-                        sign: 1,
-                    },
-                    Term {
-                        word: best.mv.public,
-                        sign: best.mv.public_sign,
-                    },
-                    Term {
-                        word: best.mv.private,
-                        sign: best.mv.private_sign,
-                    },
-                ];
-                let rank = scoring::ball(&engine.emb, &terms)
-                    .map(|b| engine.exact.rank(&b, d.target, &terms.map(|t| t.word)))
-                    .unwrap_or(0);
+            if let Some(best) = ordered.first() {
                 par.insert(
                     p.id.clone(),
                     ParMove {
                         player_id: p.id.clone(),
-                        mv: MoveInput {
-                            public_token: w(best.mv.public),
-                            public_sign: Sign::of(best.mv.public_sign),
-                            private_token: w(best.mv.private),
-                            private_sign: Sign::of(best.mv.private_sign),
-                            joker_override_token: None,
-                        },
+                        mv: as_input(&best.mv),
                         similarity: best.similarity,
-                        rank,
+                        // Shown to players: the rank as the move is scored.
+                        rank: bots::rank_of(engine, d.start, d.target, &best.mv),
                     },
                 );
+            }
+            if let Some(level) = p.bot {
+                let mut rng = bots::rng(self.seed, number, seat);
+                let at = now + bots::move_time(&mut rng, self.settings.timeout_secs);
+                if let Some(i) = bots::pick(level, ordered.len(), &mut rng) {
+                    let mv = &ordered[i].mv;
+                    let result = score(engine, &bots::terms(d.start, mv), d.target)?;
+                    let submitted = SubmittedMove {
+                        input: as_input(mv),
+                        result,
+                    };
+                    plans.insert(p.id.clone(), BotMove { submitted, at });
+                }
             }
             hands.insert(p.id.clone(), cards);
         }
@@ -94,6 +102,7 @@ impl Match {
             status: RoundStatus::Open,
             moves: BTreeMap::new(),
             par,
+            bots: plans,
         })
     }
 
@@ -126,7 +135,16 @@ impl Match {
         let public = word_id(engine, &mv.public_token)?;
         let private = if mv.private_token == JOKER {
             let raw = mv.joker_override_token.as_deref().unwrap_or("");
-            joker_word(engine, raw, target)?
+            let id = joker_word(engine, raw, target)?;
+            // Not a word already in the move, nor a near-copy of one ("boats" after "boat").
+            let w = engine.emb.word(id);
+            if [start, public]
+                .into_iter()
+                .any(|m| m == id || crate::scoring::near_copy(engine.emb.word(m), w))
+            {
+                return Err(GameError::JokerWordForbidden(JokerRule::InTheMove));
+            }
+            id
         } else {
             word_id(engine, &mv.private_token)?
         };
@@ -151,7 +169,8 @@ impl Match {
 }
 
 /// A joker's word: in the vocabulary, letters only, not offensive, not the target and not
-/// within cosine 0.85 of it.
+/// within cosine 0.85 of it. (Not a word of the move either: [`Match::check_move`] sees the
+/// move.)
 pub fn joker_word(engine: &Engine, raw: &str, target: WordId) -> Result<WordId, GameError> {
     let w = raw.trim().to_lowercase();
     if w.is_empty() {
@@ -176,13 +195,7 @@ pub fn joker_word(engine: &Engine, raw: &str, target: WordId) -> Result<WordId, 
 pub fn score(engine: &Engine, terms: &[Term], target: WordId) -> Result<MoveResult, GameError> {
     let s = scoring::score_move(&engine.emb, &engine.exact, terms, target)
         .ok_or(scoring::CancelsOut)?;
-    Ok(MoveResult {
-        similarity: s.similarity,
-        rank: s.rank,
-        nearest: s.nearest,
-        nearest_sim: s.nearest_sim,
-        contributions: s.contributions.into_iter().map(Into::into).collect(),
-    })
+    Ok(s.into())
 }
 
 /// A name a person chose (a match's, a player's, a puzzle profile's), as the rules allow it:

@@ -2,9 +2,10 @@
 //! Pure state over a serialisable [`Match`]; words are kept as strings so a snapshot does not
 //! depend on the ids of one model file.
 
+use super::bots::BotLevel;
 use super::settings::MatchSettings;
 use super::GameError;
-use crate::scoring::Contribution;
+use crate::scoring::{Contribution, Tier};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -27,8 +28,12 @@ pub enum RoundStatus {
 pub struct Player {
     pub id: String,
     pub name: String,
-    /// sha256 of the player's bearer token, hex.
+    /// sha256 of the player's bearer token, hex; empty for a computer opponent (no token's
+    /// hash is empty, so nobody can act as a bot).
     pub token_hash: String,
+    /// A computer opponent's level; `None` for a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot: Option<BotLevel>,
 }
 
 /// The sign a card is played with. Stored, and answered, as `1` or `-1`; nothing else is a
@@ -101,12 +106,58 @@ pub struct MoveInput {
 
 /// The score of a move (API.md "Scoring a move").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredMoveResult")]
 pub struct MoveResult {
     pub similarity: f32,
     pub rank: usize,
+    pub tier: Tier,
     pub nearest: String,
     pub nearest_sim: f32,
     pub contributions: Vec<ContributionView>,
+}
+
+impl MoveResult {
+    /// How it compares with other moves: `(rank, similarity)` for [`crate::scoring::better_first`].
+    pub fn key(&self) -> (usize, f32) {
+        (self.rank, self.similarity)
+    }
+}
+
+impl From<crate::scoring::MoveScore> for MoveResult {
+    fn from(s: crate::scoring::MoveScore) -> MoveResult {
+        MoveResult {
+            similarity: s.similarity,
+            rank: s.rank,
+            tier: s.tier,
+            nearest: s.nearest,
+            nearest_sim: s.nearest_sim,
+            contributions: s.contributions.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A [`MoveResult`] as stored: matches stored before tiers existed have none, and a tier is
+/// always the rank's, so it is recomputed from the rank on the way in.
+#[derive(Deserialize)]
+struct StoredMoveResult {
+    similarity: f32,
+    rank: usize,
+    nearest: String,
+    nearest_sim: f32,
+    contributions: Vec<ContributionView>,
+}
+
+impl From<StoredMoveResult> for MoveResult {
+    fn from(s: StoredMoveResult) -> MoveResult {
+        MoveResult {
+            similarity: s.similarity,
+            rank: s.rank,
+            tier: Tier::of(s.rank),
+            nearest: s.nearest,
+            nearest_sim: s.nearest_sim,
+            contributions: s.contributions,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,6 +207,26 @@ pub struct Round {
     pub moves: BTreeMap<String, SubmittedMove>,
     /// Computed at deal time, revealed at resolve.
     pub par: BTreeMap<String, ParMove>,
+    /// Each computer opponent's move, chosen at deal time; it joins `moves` (and so counts as
+    /// submitted) at its time, or as soon as every person has moved ([`Match::settle`]). A bot
+    /// with a hand of jokers only has none and passes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bots: BTreeMap<String, BotMove>,
+}
+
+/// A computer opponent's move in a round, and when it counts as submitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BotMove {
+    #[serde(flatten)]
+    pub submitted: SubmittedMove,
+    /// Unix seconds.
+    pub at: u64,
+}
+
+/// What [`Match::settle`] has to do: let bots move (all of them when `closing`), and resolve.
+struct Pending {
+    closing: bool,
+    resolve: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -268,43 +339,81 @@ impl Match {
         if round.number != self.rounds.len() + 1 || !same_players {
             return Ok(false);
         }
-        let round = Round {
-            deadline_ts: now + self.settings.timeout_secs,
-            ..round
-        };
+        // The round's clock starts when it is applied: deadline and bots' times move with it.
+        let deadline_ts = now + self.settings.timeout_secs;
+        let mut round = round;
+        for plan in round.bots.values_mut() {
+            // (as long before the deadline as when it was dealt)
+            plan.at = deadline_ts.saturating_sub(round.deadline_ts.saturating_sub(plan.at));
+        }
+        round.deadline_ts = deadline_ts;
         self.rounds.push(round);
         self.status = MatchStatus::InProgress;
         self.touch(now);
         Ok(true)
     }
 
-    /// Resolve the current round if every player has moved or its deadline has passed (rounds
-    /// resolve lazily, when read or written). Returns whether anything changed.
+    /// Bring the current round up to `now` (rounds move lazily, when read or written): a
+    /// computer opponent's move counts as submitted at its time, or at once when every person
+    /// has moved or the deadline passed; the round resolves when every player has moved (a bot
+    /// with no move passes) or its deadline has passed. Returns whether anything changed.
     pub fn settle(&mut self, now: u64) -> bool {
-        if !self.due(now) {
+        let Some(state) = self.pending(now) else {
             return false;
+        };
+        let round = self.rounds.last_mut().expect("pending needs a round");
+        for (id, plan) in &round.bots {
+            if !round.moves.contains_key(id) && (state.closing || now >= plan.at) {
+                round.moves.insert(id.clone(), plan.submitted.clone());
+            }
         }
-        if let Some(round) = self.rounds.last_mut() {
+        if state.resolve {
             round.status = RoundStatus::Resolved;
             if self.rounds.len() >= self.settings.rounds {
                 self.status = MatchStatus::Done;
             }
-            self.touch(now);
-            return true;
         }
-        false
+        self.touch(now);
+        true
     }
 
-    /// Whether [`settle`](Self::settle) would resolve the current round at `now` (a read that
-    /// needs no copy of the match to find out).
+    /// Whether [`settle`](Self::settle) would change anything at `now` (a read that needs no
+    /// copy of the match to find out).
     pub fn due(&self, now: u64) -> bool {
-        self.rounds.last().is_some_and(|round| {
-            round.status == RoundStatus::Open
-                && (round.moves.len() >= self.players.len() || now >= round.deadline_ts)
-        })
+        self.pending(now).is_some()
     }
 
-    /// Resolve the current round now (the host).
+    /// What [`settle`](Self::settle) has to do at `now`, if anything.
+    fn pending(&self, now: u64) -> Option<Pending> {
+        let round = self.rounds.last()?;
+        if round.status != RoundStatus::Open {
+            return None;
+        }
+        let moved = |id: &String| round.moves.contains_key(id);
+        let people_done = self
+            .players
+            .iter()
+            .filter(|p| p.bot.is_none())
+            .all(|p| moved(&p.id));
+        let closing = people_done || now >= round.deadline_ts;
+        let bot_due = |(id, plan): (&String, &BotMove)| !moved(id) && (closing || now >= plan.at);
+        let bots_due = round.bots.iter().any(bot_due);
+        // After this settle every due bot has moved: the round resolves when then every player
+        // has a move or passes.
+        let all_moved = self.players.iter().all(|p| {
+            moved(&p.id)
+                || (p.bot.is_some()
+                    && round
+                        .bots
+                        .get(&p.id)
+                        .is_none_or(|plan| closing || now >= plan.at))
+        });
+        let resolve = all_moved || now >= round.deadline_ts;
+        (bots_due || resolve).then_some(Pending { closing, resolve })
+    }
+
+    /// Resolve the current round now (the host). Every computer opponent's move counts: it was
+    /// chosen when the round was dealt.
     pub fn resolve(&mut self, round_id: &str, now: u64) -> Result<(), GameError> {
         let round = self.round(round_id)?;
         if round.status == RoundStatus::Resolved {
@@ -314,6 +423,11 @@ impl Match {
             return Err(GameError::RoundClosed);
         }
         let r = self.rounds.last_mut().expect("a current round");
+        for (id, plan) in &r.bots {
+            r.moves
+                .entry(id.clone())
+                .or_insert_with(|| plan.submitted.clone());
+        }
         r.status = RoundStatus::Resolved;
         if self.rounds.len() >= self.settings.rounds {
             self.status = MatchStatus::Done;
@@ -403,5 +517,19 @@ mod tests {
         assert_eq!(Sign::try_from("-"), Ok(Sign::Minus));
         assert!(Sign::try_from("*").is_err() && Sign::try_from(0i8).is_err());
         assert_eq!((Sign::of(-1), Sign::of(1)), (Sign::Minus, Sign::Plus));
+    }
+
+    #[test]
+    fn a_result_stored_before_tiers_reads_back_with_its_rank_s_tier() {
+        let old =
+            r#"{"similarity":0.6,"rank":12,"nearest":"wine","nearest_sim":0.7,"contributions":[]}"#;
+        let r: MoveResult = serde_json::from_str(old).unwrap();
+        assert_eq!((r.rank, r.tier), (12, Tier::InTheHunt));
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["tier"], "in_the_hunt");
+        // A stored tier never disagrees with the rank: the rank decides.
+        let forged = old.replace(r#""rank":12"#, r#""rank":1,"tier":"wide""#);
+        let r: MoveResult = serde_json::from_str(&forged).unwrap();
+        assert_eq!(r.tier, Tier::Bacio);
     }
 }

@@ -3,12 +3,14 @@
 //! event, so these belong to the game, not to one route). Nothing private is in a view that
 //! is not meant for its reader: hands only in a player's own view, moves only once resolved.
 
+use super::bots::BotLevel;
 use super::settings::MatchSettings;
 use super::standings::Standing;
 use super::state::{
     Match, MatchStatus, MoveInput, MoveResult, ParMove, Player, Round, RoundStatus,
 };
 use super::JOKER;
+use crate::scoring::{better_first, Tier};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -16,6 +18,17 @@ pub struct PlayerSummary {
     pub id: String,
     pub name: String,
     pub submitted_move: bool,
+    /// A computer opponent's level; absent for a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot: Option<BotLevel>,
+}
+
+/// A seat as `POST /match/{id}/bots` answers it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BotSeat {
+    pub id: String,
+    pub name: String,
+    pub bot: BotLevel,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -67,6 +80,7 @@ pub struct RoundLeaderboardEntry {
     pub player_name: String,
     pub similarity: f32,
     pub rank: usize,
+    pub tier: Tier,
     pub nearest: String,
     pub nearest_sim: f32,
     #[serde(rename = "move")]
@@ -108,6 +122,7 @@ impl Match {
                     id: p.id.clone(),
                     name: p.name.clone(),
                     submitted_move: current.is_some_and(|r| r.moves.contains_key(&p.id)),
+                    bot: p.bot,
                 })
                 .collect(),
             round_number: self.rounds.len(),
@@ -163,14 +178,15 @@ impl Match {
                 player_name: name(pid),
                 similarity: m.result.similarity,
                 rank: m.result.rank,
+                tier: m.result.tier,
                 nearest: m.result.nearest.clone(),
                 nearest_sim: m.result.nearest_sim,
                 mv: m.input.clone(),
             })
             .collect();
+        // Rank first, then similarity (API.md "Comparing moves"); a tie by name.
         leaderboard.sort_by(|a, b| {
-            b.similarity
-                .total_cmp(&a.similarity)
+            better_first((a.rank, a.similarity), (b.rank, b.similarity))
                 .then(a.player_name.cmp(&b.player_name))
         });
         Some(ResolveView {

@@ -11,6 +11,7 @@
 pub mod config;
 pub mod exact;
 pub mod hnsw;
+pub mod moves;
 pub mod quant;
 
 pub use config::IndexParams;

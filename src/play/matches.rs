@@ -6,10 +6,11 @@ use super::PlayError;
 use crate::clock::SharedClock;
 use crate::engine::Engine;
 use crate::game::rules::{require_host, require_player, score, token_player};
-use crate::game::views::{MatchView, PlayerView, ResolveView, RoundView};
+use crate::game::views::{BotSeat, MatchView, PlayerView, ResolveView, RoundView};
 use crate::game::Name;
 use crate::game::{
-    GameError, Match, MatchSettings, MatchStatus, MoveInput, MoveResult, Player, SettingsInput,
+    BotLevel, GameError, Match, MatchSettings, MatchStatus, MoveInput, MoveResult, Player,
+    SettingsInput,
 };
 use crate::metrics::Metrics;
 use crate::store::{update_typed, MatchStore};
@@ -109,6 +110,7 @@ impl Matches {
             id: new_id("p"),
             name: name.into_string(),
             token_hash: hash_token(&token),
+            bot: None,
         };
         let now = self.now();
         let (view, pview): (MatchView, PlayerView) = update_typed(self.store.as_ref(), id, |m| {
@@ -123,6 +125,46 @@ impl Matches {
             player: pview,
             player_token: token,
         })
+    }
+
+    /// Seat a computer opponent of `level` in match `id` (the host; lobby only, up to
+    /// `max_players`), named `name` or after its level.
+    #[tracing::instrument(level = "debug", skip_all, fields(match_id = %id, level = level.as_str()))]
+    pub async fn add_bot(
+        &self,
+        id: &str,
+        token_hash: &str,
+        level: BotLevel,
+        name: Option<Name>,
+    ) -> Result<(MatchView, BotSeat), PlayError> {
+        let player_id = new_id("p");
+        let now = self.now();
+        let added = update_typed(self.store.as_ref(), id, |m| {
+            require_host(m, token_hash)?;
+            let nth = 1 + m.players.iter().filter(|p| p.bot == Some(level)).count();
+            let name = match &name {
+                Some(n) => n.as_str().to_string(),
+                None => level.default_name(nth),
+            };
+            let bot = Player {
+                id: player_id.clone(),
+                name: name.clone(),
+                token_hash: String::new(),
+                bot: Some(level),
+            };
+            m.join(bot, now)?;
+            Ok((
+                m.view(),
+                BotSeat {
+                    id: player_id.clone(),
+                    name,
+                    bot: level,
+                },
+            ))
+        })
+        .await?;
+        self.metrics.players_joined.inc();
+        Ok(added)
     }
 
     /// Match `id`, its round resolved first if that is due (and stored).

@@ -4,8 +4,10 @@
 //! normalised) and returns domain values or a [`PlayError`].
 
 pub mod matches;
+pub mod practice;
 
 pub use matches::Matches;
+pub use practice::Practice;
 
 use crate::game::GameError;
 use crate::store::StoreError;

@@ -48,6 +48,9 @@ pub const MIN_CARDS: usize = 4;
 pub const MIN_GAIN: f32 = 0.05;
 /// How many top moves are kept (`all_moves`).
 pub const TOP_MOVES: usize = 20;
+/// How many of the most similar moves are scored (exact rank) when the catalogue loads; the
+/// [`TOP_MOVES`] best of them by rank first (API.md "Comparing moves") are the top moves.
+pub const RANKED_MOVES: usize = 32;
 /// Fractions of the way from the start similarity to the optimum for 1, 2 and 3 stars.
 pub const STAR_FRACTIONS: [f32; 3] = [0.50, 0.75, 0.90];
 /// Fraction of the way from the start similarity to the optimum needed to pass (= 1 star).
@@ -77,6 +80,7 @@ pub struct PuzzleMove {
     pub similarity: f32,
     /// Exact rank of the target among the words nearest the ball (`ExactIndex::rank`).
     pub rank: usize,
+    pub tier: crate::scoring::Tier,
     /// The word nearest the ball, other than the move's words, their near-copies and offensive
     /// words (found with the HNSW index).
     pub nearest: String,
@@ -582,7 +586,7 @@ fn validate(engine: &Engine, s: SourcedSpec) -> Result<LoadedPuzzle, Vec<Problem
             cards: &cards,
             wildcard_words: &wildcard_words,
         },
-        TOP_MOVES,
+        RANKED_MOVES,
     );
     let mut all_moves = Vec::with_capacity(found.best.len());
     for f in &found.best {
@@ -596,12 +600,16 @@ fn validate(engine: &Engine, s: SourcedSpec) -> Result<LoadedPuzzle, Vec<Problem
             private_sign: f.sign_b,
             similarity: score.similarity,
             rank: score.rank,
+            tier: score.tier,
             nearest: score.nearest,
             nearest_sim: score.nearest_sim,
             public_id: f.a,
             private_id: f.b,
         });
     }
+    // A puzzle is scored by similarity (stars, its leaderboard): its best move is the most
+    // similar one (`search` returns them most similar first), the one that earns the most
+    // stars. The top moves shown with it are compared as everywhere, rank first.
     let start_similarity = emb.cosine(start, target);
     let Some(best_move) = all_moves.first().cloned() else {
         return Err(fail(vec![ProblemKind::NoImprovement {
@@ -610,6 +618,10 @@ fn validate(engine: &Engine, s: SourcedSpec) -> Result<LoadedPuzzle, Vec<Problem
             min_gain: MIN_GAIN,
         }]));
     };
+    all_moves.sort_by(|a, b| {
+        crate::scoring::better_first((a.rank, a.similarity), (b.rank, b.similarity))
+    });
+    all_moves.truncate(TOP_MOVES);
     let optimum = best_move.similarity;
     if optimum - start_similarity < MIN_GAIN {
         return Err(fail(vec![ProblemKind::NoImprovement {

@@ -6,8 +6,8 @@ use super::limits::Class;
 use super::problem::{ApiError, ProblemDoc};
 use super::schemas;
 use super::{bearer_hash, Limits, State};
-use crate::game::views::{MatchView, PlayerView, ResolveView};
-use crate::game::{MatchStatus, MoveInput, Name, SettingsInput, Sign, JOKER};
+use crate::game::views::{BotSeat, MatchView, PlayerView, ResolveView};
+use crate::game::{BotLevel, MatchStatus, MoveInput, Name, SettingsInput, Sign, JOKER};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -21,6 +21,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     .service(
         web::resource("/match/{id}/join")
             .route(web::post().to(join))
+            .wrap(limits.class(Class::Join)),
+    )
+    .service(
+        web::resource("/match/{id}/bots")
+            .route(web::post().to(add_bot))
             .wrap(limits.class(Class::Join)),
     )
     .service(web::resource("/match/{id}/start").route(web::post().to(start)))
@@ -66,6 +71,25 @@ pub struct Joined {
     #[schema(value_type = schemas::PlayerView)]
     pub player: PlayerView,
     pub player_token: String,
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BotBody {
+    #[schema(value_type = schemas::BotLevel)]
+    pub level: BotLevel,
+    /// Same rules as a player's name; by default named after its level ("Hard bot").
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BotAdded {
+    #[serde(rename = "match")]
+    #[schema(value_type = schemas::MatchView)]
+    pub m: MatchView,
+    #[schema(value_type = schemas::BotSeat)]
+    pub player: BotSeat,
 }
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
@@ -183,6 +207,28 @@ async fn join(
         })
     })
     .await
+}
+
+#[utoipa::path(post, path = "/match/{id}/bots", tag = "matches", params(("id" = String, Path)), request_body = BotBody, security(("bearer" = [])),
+    responses((status = 201, body = BotAdded), (status = 400, body = ProblemDoc), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+#[tracing::instrument(level = "debug", skip_all)]
+async fn add_bot(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: input::Json<BotBody>,
+) -> Result<HttpResponse, ApiError> {
+    let token = bearer_hash(&req)?;
+    let name = body
+        .name
+        .as_deref()
+        .map(|n| Name::parse(n, "name"))
+        .transpose()?;
+    let (m, player) = state
+        .matches
+        .add_bot(&path, &token, body.level, name)
+        .await?;
+    Ok(HttpResponse::Created().json(BotAdded { m, player }))
 }
 
 #[utoipa::path(post, path = "/match/{id}/start", tag = "matches", params(("id" = String, Path)), security(("bearer" = [])),

@@ -9,6 +9,7 @@ pub mod matches;
 pub mod meta;
 pub mod openapi;
 pub mod page;
+pub mod practice;
 pub mod problem;
 pub mod puzzles;
 pub mod schemas;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub puzzles: Arc<crate::puzzles::play::Puzzles>,
     /// Puzzle profiles and progress (Postgres or SQLite).
     pub progress: Arc<crate::store::progress::ProgressStore>,
+    /// Practice courts, dealt from their ids (a cache of the recent ones).
+    pub practice: crate::play::Practice,
 }
 
 pub type State = web::Data<AppState>;
@@ -176,6 +179,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     events::configure(cfg);
     words::configure(cfg, limits);
     puzzles::configure(cfg, limits);
+    practice::configure(cfg, limits);
     visualize::configure(cfg, limits);
     page::configure(cfg);
 }

@@ -8,6 +8,7 @@
 
 use crate::embeddings::vocab::UnknownWord;
 use crate::game::GameError;
+use crate::play::practice::PracticeError;
 use crate::play::PlayError;
 use crate::puzzles::play::PuzzleError;
 use crate::scoring::CancelsOut;
@@ -33,6 +34,7 @@ pub enum Code {
     UnknownPlayer,
     UnknownWord,
     UnknownPuzzle,
+    UnknownCourt,
     MatchAlreadyStarted,
     MatchNotStarted,
     RoundClosed,
@@ -80,6 +82,7 @@ impl Code {
             UnknownPlayer => ("unknown_player", 404, "Unknown player"),
             UnknownWord => ("unknown_word", 404, "Unknown word"),
             UnknownPuzzle => ("unknown_puzzle", 404, "Unknown puzzle"),
+            UnknownCourt => ("unknown_court", 404, "Unknown practice court"),
             MatchAlreadyStarted => ("match_already_started", 409, "Match already started"),
             MatchNotStarted => ("match_not_started", 409, "Match not started"),
             RoundClosed => ("round_closed", 409, "Round closed"),
@@ -304,6 +307,17 @@ impl From<GameError> for ApiError {
             G::InappropriateName { field } => new(Code::InappropriateName).field(field),
             G::InvalidSettings { field, .. } => new(Code::InvalidSettings).field(field),
             G::Internal(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<PracticeError> for ApiError {
+    fn from(e: PracticeError) -> ApiError {
+        let detail = e.to_string();
+        match e {
+            PracticeError::UnknownCourt(_) => ApiError::new(Code::UnknownCourt, detail),
+            PracticeError::SeedTooLong => ApiError::new(Code::InvalidInput, detail).field("seed"),
+            PracticeError::Game(g) => g.into(),
         }
     }
 }

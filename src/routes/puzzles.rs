@@ -121,6 +121,8 @@ pub struct SolveResponse {
     pub similarity: f32,
     /// Exact rank of the target around the ball (1: the ball landed on it).
     pub rank: usize,
+    #[schema(value_type = schemas::Tier)]
+    pub tier: crate::scoring::Tier,
     #[schema(value_type = Vec<schemas::ContributionView>)]
     pub contributions: Vec<ContributionView>,
     /// The word nearest the ball, other than the move's words and their near-copies.
@@ -348,6 +350,7 @@ async fn solve(
     Ok(HttpResponse::Ok().json(SolveResponse {
         similarity,
         rank: score.rank,
+        tier: score.tier,
         contributions: score
             .contributions
             .iter()

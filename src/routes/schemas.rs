@@ -33,6 +33,37 @@ pub enum Difficulty {
     Hard,
 }
 
+/// A rank's name (API.md "Comparing moves"): `bacio` #1, `close` #2–10, `in_the_hunt` #11–100,
+/// `wide` #101–1000, `long_way_off` beyond.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Bacio,
+    Close,
+    InTheHunt,
+    Wide,
+    LongWayOff,
+}
+
+/// A computer opponent's strength: `easy` plays one of its hand's 45 best moves, `medium` one
+/// of the 12 best, `hard` one of the 3 best, `par` the best.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BotLevel {
+    Easy,
+    Medium,
+    Hard,
+    Par,
+}
+
+/// A computer opponent's seat.
+#[derive(Serialize, ToSchema)]
+pub struct BotSeat {
+    pub id: String,
+    pub name: String,
+    pub bot: BotLevel,
+}
+
 /// Match settings as the API names them; every field optional on input.
 #[derive(Serialize, ToSchema)]
 pub struct MatchSettings {
@@ -87,6 +118,7 @@ pub struct ContributionView {
 pub struct MoveResult {
     pub similarity: f32,
     pub rank: usize,
+    pub tier: Tier,
     pub nearest: String,
     pub nearest_sim: f32,
     pub contributions: Vec<ContributionView>,
@@ -115,6 +147,9 @@ pub struct PlayerSummary {
     pub id: String,
     pub name: String,
     pub submitted_move: bool,
+    /// A computer opponent's level; absent for a person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bot: Option<BotLevel>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -166,6 +201,7 @@ pub struct RoundLeaderboardEntry {
     pub player_name: String,
     pub similarity: f32,
     pub rank: usize,
+    pub tier: Tier,
     pub nearest: String,
     pub nearest_sim: f32,
     #[serde(rename = "move")]
@@ -188,6 +224,7 @@ pub struct PuzzleMove {
     pub similarity: f32,
     /// Exact rank of the target among the words nearest the ball (`ExactIndex::rank`).
     pub rank: usize,
+    pub tier: Tier,
     /// The word nearest the ball, other than the move's words, their near-copies and offensive
     /// words (found with the HNSW index).
     pub nearest: String,
@@ -268,6 +305,7 @@ mod tests {
         let result = MoveResult {
             similarity: 0.5,
             rank: 12,
+            tier: crate::scoring::Tier::InTheHunt,
             nearest: "wine".into(),
             nearest_sim: 0.6,
             contributions: vec![contribution.clone()],
@@ -289,6 +327,7 @@ mod tests {
             player_name: "Ann".into(),
             similarity: 0.5,
             rank: 12,
+            tier: crate::scoring::Tier::InTheHunt,
             nearest: "wine".into(),
             nearest_sim: 0.6,
             mv: mv.clone(),
@@ -305,6 +344,12 @@ mod tests {
             id: "p1".into(),
             name: "Ann".into(),
             submitted_move: true,
+            bot: Some(crate::game::BotLevel::Hard),
+        };
+        let seat = crate::game::views::BotSeat {
+            id: "p2".into(),
+            name: "Hard bot".into(),
+            bot: crate::game::BotLevel::Hard,
         };
         let settings_input = SettingsInput {
             n_public: Some(10),
@@ -322,6 +367,7 @@ mod tests {
             private_sign: -1,
             similarity: 0.8,
             rank: 1,
+            tier: crate::scoring::Tier::Bacio,
             nearest: "queen".into(),
             nearest_sim: 0.8,
             public_id: 0,
@@ -350,6 +396,7 @@ mod tests {
             ("ParMove", to(&par)),
             ("Standing", to(&standing)),
             ("PlayerSummary", to(&summary)),
+            ("BotSeat", to(&seat)),
             (
                 "MatchView",
                 to(&MatchView {
@@ -436,6 +483,14 @@ mod tests {
         for (name, values) in [
             ("MatchStatus", json!(["LOBBY", "IN_PROGRESS", "DONE"])),
             ("RoundStatus", json!(["OPEN", "RESOLVED"])),
+            (
+                "Tier",
+                serde_json::to_value(crate::scoring::Tier::ALL).unwrap(),
+            ),
+            (
+                "BotLevel",
+                serde_json::to_value(crate::game::BotLevel::ALL).unwrap(),
+            ),
             (
                 "PointType",
                 serde_json::to_value([

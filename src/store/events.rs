@@ -226,6 +226,7 @@ mod tests {
                 id: format!("p{i}"),
                 name: format!("P{i}"),
                 token_hash: "secret".into(),
+                bot: None,
             };
             after.join(p, 1).unwrap();
         }

@@ -552,6 +552,7 @@ mod tests {
                 id: format!("p{i}"),
                 name: format!("P{i}"),
                 token_hash: "t".into(),
+                bot: None,
             })
             .collect();
         s.insert(m.clone()).await.unwrap();

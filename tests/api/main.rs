@@ -1,10 +1,12 @@
 //! The HTTP API, end to end: a real server on a random port, driven with reqwest.
+mod bots;
 mod events;
 mod hardening;
 mod helpers;
 mod matches;
 mod meta;
 mod page;
+mod practice;
 mod puzzles;
 mod ranges;
 mod redis_store;

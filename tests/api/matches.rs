@@ -18,6 +18,17 @@ async fn legal_move(app: &TestApp, id: &str, round: &Value, token: &str, pid: &s
     }
 }
 
+/// The tier API.md names for a rank.
+fn tier_of(rank: u64) -> &'static str {
+    match rank {
+        1 => "bacio",
+        2..=10 => "close",
+        11..=100 => "in_the_hunt",
+        101..=1000 => "wide",
+        _ => "long_way_off",
+    }
+}
+
 fn submit_path(id: &str, round: &Value) -> String {
     format!("/match/{id}/round/{}/submit", round["id"].as_str().unwrap())
 }
@@ -49,13 +60,22 @@ async fn a_three_player_match_plays_through_to_done() {
         let res = &r["resolution"];
         assert_eq!(res["leaderboard"].as_array().unwrap().len(), 3);
         assert_eq!(res["best_moves"].as_array().unwrap().len(), 3);
-        let sims: Vec<f64> = res["leaderboard"]
+        // Rank first, a higher similarity breaking a tie of ranks; each with its rank's tier.
+        let keys: Vec<(u64, f64)> = res["leaderboard"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|e| e["similarity"].as_f64().unwrap())
+            .map(|e| {
+                let rank = e["rank"].as_u64().unwrap();
+                assert_eq!(e["tier"], tier_of(rank), "{e}");
+                (rank, e["similarity"].as_f64().unwrap())
+            })
             .collect();
-        assert!(sims.windows(2).all(|w| w[0] >= w[1]));
+        assert!(
+            keys.windows(2)
+                .all(|w| w[0].0 < w[1].0 || (w[0].0 == w[1].0 && w[0].1 >= w[1].1)),
+            "{keys:?}"
+        );
         // The host's resolve shows the same result.
         let rr = app
             .post(
@@ -248,20 +268,7 @@ async fn every_match_4xx_has_its_code() {
         .post(&path, Some(&t1), &json!({"public_token": public, "public_sign": "+", "private_token": "JOKER", "private_sign": "+", "player_id": p2}))
         .await;
     assert_problem(r, 403, "forbidden").await;
-    if hand.iter().any(|(_, k)| k == "JOKER") {
-        let target = round["target_word"].as_str().unwrap();
-        for (word, code) in [
-            (target, "joker_word_forbidden"),
-            ("qwzxv", "word_not_in_vocabulary"),
-            ("shit", "joker_word_forbidden"),
-            ("wetback", "joker_word_forbidden"),
-        ] {
-            let r = app
-                .post(&path, Some(&t1), &json!({"public_token": public, "public_sign": "+", "private_token": "JOKER", "private_sign": "+", "joker_override_token": word}))
-                .await;
-            assert_problem(r, 422, code).await;
-        }
-    }
+    // JOKER words: a_joker_word_is_refused_for_each_of_its_rules (this table has no JOKER).
     let card = mine.unwrap_or_else(|| "JOKER".into());
     let mv = json!({"public_token": public.to_uppercase(), "public_sign": "+", "private_token": card, "private_sign": "-", "joker_override_token": "music"});
     let first = app.post(&path, Some(&t1), &mv).await;
@@ -614,4 +621,43 @@ async fn a_failing_snapshot_write_shows_in_readiness_and_metrics() {
         .await
         .unwrap();
     assert!(ready["checks"].get("snapshot").is_none(), "{ready}");
+}
+
+#[tokio::test]
+async fn a_joker_word_is_refused_for_each_of_its_rules() {
+    let app = spawn_app().await;
+    // Half the private cards are JOKERs: every hand holds one.
+    let (lobby, round) = app
+        .started(1, json!({"rounds": 1, "wildcard_ratio": 0.5}))
+        .await;
+    let (token, pid) = &lobby.players[0];
+    let hand = app.hand(&lobby.id, token, pid).await;
+    assert!(hand.iter().any(|(_, k)| k == "JOKER"), "{hand:?}");
+    let path = submit_path(&lobby.id, &round);
+    let public = round["public_cards"][0]["token"].as_str().unwrap();
+    let start = round["start_word"].as_str().unwrap();
+    let target = round["target_word"].as_str().unwrap();
+    for (word, code) in [
+        (target, "joker_word_forbidden"),
+        (start, "joker_word_forbidden"),
+        (public, "joker_word_forbidden"),
+        ("qwzxv", "word_not_in_vocabulary"),
+        ("shit", "joker_word_forbidden"),
+        ("rock-n-roll", "joker_word_forbidden"),
+    ] {
+        let r = app
+            .post(&path, Some(token), &json!({"public_token": public, "public_sign": "+", "private_token": "JOKER", "private_sign": "+", "joker_override_token": word}))
+            .await;
+        let v = assert_problem(r, 422, code).await;
+        assert_eq!(v["field"], "joker_override_token", "{word}");
+    }
+    let r = app
+        .post(&path, Some(token), &json!({"public_token": public, "public_sign": "+", "private_token": "JOKER", "private_sign": "+"}))
+        .await;
+    assert_problem(r, 422, "invalid_move").await;
+    // A word of its own is played.
+    let r = app
+        .post(&path, Some(token), &json!({"public_token": public, "public_sign": "+", "private_token": "joker", "private_sign": "-", "joker_override_token": "Music"}))
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 }

@@ -597,3 +597,9 @@ async fn keys_expire_by_status_and_the_ceiling_holds_across_instances() {
     let r = a.post("/match", None, &json!({"name": "third"})).await;
     assert_problem(r, 503, "too_many_matches").await;
 }
+
+#[tokio::test]
+async fn a_person_and_three_bots_play_to_done_across_two_instances_on_redis() {
+    let (a, b, _p) = pair().await;
+    crate::bots::person_and_three_bots_to_done(&a, &b).await;
+}

@@ -8,6 +8,7 @@
 
 mod common;
 
+mod bots;
 mod corrupt_files;
 mod deals;
 mod deck;

@@ -62,6 +62,9 @@ fn reference_agreement_sample() {
             .windows(2)
             .all(|w| Hit::best_first(&w[0], &w[1]).is_le()));
     }
+    // The batch ranks of a round's moves: within one of the exact rank, and the same at every
+    // level (the line is compared across levels by the test below).
+    eprintln!("batch ranks: {:?}", batch_ranks_sample());
     // The fast dot stays within a rounding error of the exact one.
     let v = e.emb.vector(123);
     for id in (0..e.emb.len() as u32).step_by(97) {
@@ -71,6 +74,41 @@ fn reference_agreement_sample() {
         );
         assert!((fast - exact).abs() <= 1e-5, "{fast} vs {exact}");
     }
+}
+
+/// The ranks `index::moves` gives every move of a made-up round (start, target and 12 cards
+/// from the deck), each checked against the exact rank of its ball.
+fn batch_ranks_sample() -> Vec<usize> {
+    use word_bocce::index::moves::{ranks, CardMove};
+    let e = engine();
+    let words = e.deck.words();
+    let (start, target) = (words[40], words[41]);
+    let cards: Vec<u32> = words[100..112].to_vec();
+    let mut moves = Vec::new();
+    for p in 0..6 {
+        for q in 6..12 {
+            for (a, b) in [(1, 1), (1, -1), (-1, 1), (-1, -1)] {
+                moves.push(CardMove {
+                    public: p,
+                    public_sign: a,
+                    private: q,
+                    private_sign: b,
+                });
+            }
+        }
+    }
+    let got = ranks(&e.emb, start, target, &cards, &moves);
+    for (m, &r) in moves.iter().zip(&got) {
+        let terms = word_bocce::scoring::move_terms(
+            start,
+            (cards[m.public], m.public_sign),
+            (cards[m.private], m.private_sign),
+        );
+        let ball = word_bocce::scoring::ball(&e.emb, &terms).unwrap();
+        let exact = e.exact.rank(&ball, target, &terms.map(|t| t.word));
+        assert!(exact.abs_diff(r) <= 1, "{m:?}: {r} vs exact {exact}");
+    }
+    got
 }
 
 #[test]
@@ -91,6 +129,12 @@ fn every_simd_level_agrees_with_the_reference() {
         assert!(
             out.status.success() && stdout.contains("1 passed"),
             "WORD_BOCCE_SIMD={level}: the reference checks failed:\n{stdout}\n{stderr}"
+        );
+        // Its batch ranks are this process's, to the last one.
+        let mine = format!("batch ranks: {:?}", batch_ranks_sample());
+        assert!(
+            stderr.contains(&mine),
+            "WORD_BOCCE_SIMD={level}: other batch ranks than {mine}:\n{stderr}"
         );
         // The child ran at the requested level (or below it, on a CPU without AVX2).
         assert!(
