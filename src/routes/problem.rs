@@ -9,6 +9,7 @@
 use crate::embeddings::vocab::UnknownWord;
 use crate::game::GameError;
 use crate::play::PlayError;
+use crate::puzzles::daily::DateError;
 use crate::puzzles::play::PuzzleError;
 use crate::scoring::CancelsOut;
 use crate::store::idempotency::IdempotencyError;
@@ -323,6 +324,18 @@ impl From<PuzzleError> for ApiError {
             P::SameCards => ApiError::new(Code::InvalidMove, detail).field("private_token"),
             P::UnknownWord(w) => w.into(),
             P::CancelsOut(c) => c.into(),
+        }
+    }
+}
+
+impl From<DateError> for ApiError {
+    fn from(e: DateError) -> ApiError {
+        match e {
+            DateError::Malformed { .. }
+            | DateError::BeforeFirstDay { .. }
+            | DateError::Future { .. } => {
+                ApiError::new(Code::InvalidInput, e.to_string()).field("date")
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 //! The HTTP API, end to end: a real server on a random port, driven with reqwest.
+mod daily;
 mod events;
 mod hardening;
 mod helpers;
