@@ -32,6 +32,8 @@ use utoipa::{Modify, OpenApi};
         super::puzzles::leaderboard,
         super::puzzles::create_player,
         super::puzzles::me,
+        super::feedback::post_feedback,
+        super::feedback::list_feedback,
         super::visualize::visualize_word,
         super::visualize::visualize_move,
         super::visualize::visualize_post,

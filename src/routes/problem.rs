@@ -8,6 +8,7 @@
 
 use crate::embeddings::vocab::UnknownWord;
 use crate::game::GameError;
+use crate::play::feedback::FeedbackError;
 use crate::play::PlayError;
 use crate::puzzles::daily::DateError;
 use crate::puzzles::play::PuzzleError;
@@ -324,6 +325,21 @@ impl From<PuzzleError> for ApiError {
             P::SameCards => ApiError::new(Code::InvalidMove, detail).field("private_token"),
             P::UnknownWord(w) => w.into(),
             P::CancelsOut(c) => c.into(),
+        }
+    }
+}
+
+impl From<FeedbackError> for ApiError {
+    fn from(e: FeedbackError) -> ApiError {
+        let field = e.field();
+        match e {
+            FeedbackError::UnknownWord(w) => w.into(),
+            FeedbackError::WordCount(_)
+            | FeedbackError::Id { .. }
+            | FeedbackError::CommentTooLong(_)
+            | FeedbackError::InappropriateComment => {
+                ApiError::new(Code::InvalidInput, e.to_string()).field(field)
+            }
         }
     }
 }

@@ -133,7 +133,9 @@ macro_rules! each_backend {
     };
 }
 
+mod feedback;
 mod stats;
+pub use feedback::{Feedback, FeedbackWord, FeedbackWords};
 pub use stats::{DailyStats, PracticeStats};
 
 pub struct ProgressStore {

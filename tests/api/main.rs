@@ -1,6 +1,7 @@
 //! The HTTP API, end to end: a real server on a random port, driven with reqwest.
 mod daily;
 mod events;
+mod feedback;
 mod hardening;
 mod helpers;
 mod matches;
