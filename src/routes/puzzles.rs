@@ -373,7 +373,8 @@ async fn solve(
     let progress_saved = match token {
         None => false,
         Some(hash) => {
-            let now = state.clock.now();
+            // One reading of the clock: the day it counts for is the day it is stored on.
+            let at_ms = state.clock.now_ms();
             let attempt = Attempt {
                 puzzle_id: &p.id,
                 public_card: public_used,
@@ -383,8 +384,10 @@ async fn solve(
                 similarity,
                 stars,
                 passed,
-                at_ms: state.clock.now_ms(),
-                daily_day: puzzles.catalogue().daily_day(&p.id, now),
+                at_ms,
+                daily_day: puzzles
+                    .catalogue()
+                    .daily_day(&p.id, at_ms.max(0) as u64 / 1000),
             };
             state
                 .progress
