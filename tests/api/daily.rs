@@ -20,13 +20,19 @@ fn at(offset: i64, secs: u64) -> u64 {
     (first_day() + offset) as u64 * DAY + secs
 }
 
-fn daily_of(offset: i64) -> &'static LoadedPuzzle {
-    let p = puzzles()
+/// The daily puzzle of the day `first_day() + offset`.
+fn daily_of(offset: i64) -> LoadedPuzzle {
+    puzzles()
         .catalogue()
         .daily_on(first_day() + offset)
-        .unwrap()
-        .clone();
-    Box::leak(Box::new(p))
+        .expect("a catalogue")
+        .clone()
+}
+
+/// Solve the daily puzzle of day `offset` with its best move (whatever day it is now).
+async fn solve_daily(app: &TestApp, offset: i64, token: &str) -> Value {
+    let p = daily_of(offset);
+    solve(app, &p.id, Some(token), &best_body(&p)).await
 }
 
 async fn daily(app: &TestApp, query: &str) -> Value {
@@ -116,32 +122,26 @@ async fn streak_scenario(settings: impl Fn() -> Settings) {
     assert_eq!(streaks(&me(&app, &ann).await), (0, 0, 0));
 
     // Day d, one minute before midnight: Ann solves the daily puzzle.
-    solve(&app, &daily_of(d).id, Some(&ann), &best_body(daily_of(d))).await;
+    solve_daily(&app, d, &ann).await;
     assert_eq!(streaks(&me(&app, &ann).await), (1, 1, 1));
 
     // Across midnight: yesterday's solve still holds the streak, today's makes it 2. Day d's
     // puzzle solved on day d + 1 is no longer a daily solve.
     clock.set(at(d + 1, 30));
     assert_eq!(streaks(&me(&app, &ann).await), (1, 1, 1));
-    solve(&app, &daily_of(d).id, Some(&ann), &best_body(daily_of(d))).await;
+    solve_daily(&app, d, &ann).await;
     assert_eq!(
         streaks(&me(&app, &ann).await),
         (1, 1, 1),
         "not today's daily"
     );
-    solve(
-        &app,
-        &daily_of(d + 1).id,
-        Some(&ann),
-        &best_body(daily_of(d + 1)),
-    )
-    .await;
+    solve_daily(&app, d + 1, &ann).await;
     assert_eq!(streaks(&me(&app, &ann).await), (2, 2, 2));
 
     // Day d + 2: an attempt that does not pass is a day played, not a day of the streak.
     clock.set(at(d + 2, 3_600));
     let p = daily_of(d + 2);
-    let (miss, _) = find_move(p, |s| !p.passed(s));
+    let (miss, _) = find_move(&p, |s| !p.passed(s));
     let v = solve(&app, &p.id, Some(&ann), &miss).await;
     assert_eq!(v["passed"], false);
     assert_eq!(streaks(&me(&app, &ann).await), (2, 2, 3));
@@ -149,23 +149,11 @@ async fn streak_scenario(settings: impl Fn() -> Settings) {
     // Day d + 3 missed; on day d + 4 the streak is broken, the best is kept.
     clock.set(at(d + 4, 7_200));
     assert_eq!(streaks(&me(&app, &ann).await), (0, 2, 3));
-    solve(
-        &app,
-        &daily_of(d + 4).id,
-        Some(&ann),
-        &best_body(daily_of(d + 4)),
-    )
-    .await;
+    solve_daily(&app, d + 4, &ann).await;
     assert_eq!(streaks(&me(&app, &ann).await), (1, 2, 4));
     // Bob's days are his own.
     assert_eq!(streaks(&me(&app, &bob).await), (0, 0, 0));
-    solve(
-        &app,
-        &daily_of(d + 4).id,
-        Some(&bob),
-        &best_body(daily_of(d + 4)),
-    )
-    .await;
+    solve_daily(&app, d + 4, &bob).await;
     assert_eq!(streaks(&me(&app, &bob).await), (1, 1, 1));
 
     // A restart (another app on the same store) counts the same.
