@@ -1,6 +1,8 @@
-//! Puzzle progress: profiles, every scored attempt and each player's best per puzzle, in
-//! Postgres (`DATABASE_URL=postgres://…`) or, by default, an SQLite file (`SQLITE_PATH`,
-//! default `data/progress.db`, WAL mode).
+//! Puzzle progress: profiles, every scored attempt (with the daily puzzle's day it counted
+//! for) and each player's best per puzzle, practice throws (`progress/stats.rs`: streaks and
+//! practice figures) and feedback on deals (`progress/feedback.rs`), in Postgres
+//! (`DATABASE_URL=postgres://…`) or, by default, an SQLite file (`SQLITE_PATH`, default
+//! `data/progress.db`, WAL mode).
 //!
 //! Both backends run the same SQL (`$n` parameters, `ON CONFLICT … DO UPDATE`, `RETURNING`,
 //! no backend-specific functions) through [`each_backend!`] — except a solve's write, one
