@@ -50,7 +50,7 @@ impl Application {
             &engine,
             &settings.puzzles_dir,
         )));
-        Self::build_full(settings, engine, puzzles, extra)
+        Self::build_full(settings, engine, puzzles, crate::clock::system(), extra)
     }
 
     /// Build around a loaded engine and puzzle catalogue.
@@ -59,13 +59,25 @@ impl Application {
         engine: Arc<Engine>,
         puzzles: Arc<crate::puzzles::play::Puzzles>,
     ) -> anyhow::Result<Application> {
-        Self::build_full(settings, engine, puzzles, |_| {})
+        Self::build_with_clock(settings, engine, puzzles, crate::clock::system())
+    }
+
+    /// Build on a clock of the caller's (tests move a [`crate::clock::ManualClock`] across
+    /// UTC midnight to play the daily puzzle on several days).
+    pub fn build_with_clock(
+        settings: Settings,
+        engine: Arc<Engine>,
+        puzzles: Arc<crate::puzzles::play::Puzzles>,
+        clock: crate::clock::SharedClock,
+    ) -> anyhow::Result<Application> {
+        Self::build_full(settings, engine, puzzles, clock, |_| {})
     }
 
     fn build_full(
         settings: Settings,
         engine: Arc<Engine>,
         puzzles: Arc<crate::puzzles::play::Puzzles>,
+        clock: crate::clock::SharedClock,
         extra: fn(&mut web::ServiceConfig),
     ) -> anyhow::Result<Application> {
         let progress = Arc::new(crate::store::progress::ProgressStore::open(
@@ -78,7 +90,6 @@ impl Application {
                 tracing::error!(store = %migrating.label(), error = %e, "progress store not ready: puzzle progress answers 503 until it is");
             }
         });
-        let clock = crate::clock::system();
         let metrics = Arc::new(Metrics::new(
             engine.emb.name(),
             engine.hnsw.search_seconds(),

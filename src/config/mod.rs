@@ -177,7 +177,8 @@ impl std::str::FromStr for IpNet {
     }
 }
 
-/// Requests per minute per client for each route class (API.md "Rate limits").
+/// Requests per minute per client for each route class (API.md "Rate limits"); feedback is
+/// counted per hour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
     pub enabled: bool,
@@ -186,6 +187,8 @@ pub struct RateLimits {
     pub submit: u32,
     pub solve: u32,
     pub visualize: u32,
+    /// `POST /feedback`, an hour.
+    pub feedback_per_hour: u32,
     pub default: u32,
 }
 
@@ -198,6 +201,7 @@ impl Default for RateLimits {
             submit: 30,
             solve: 20,
             visualize: 10,
+            feedback_per_hour: 20,
             default: 300,
         }
     }
@@ -314,6 +318,11 @@ impl Settings {
                     submit: parse_var(get, "RATE_LIMIT_SUBMIT_PER_MIN", d.submit)?,
                     solve: parse_var(get, "RATE_LIMIT_SOLVE_PER_MIN", d.solve)?,
                     visualize: parse_var(get, "RATE_LIMIT_VISUALIZE_PER_MIN", d.visualize)?,
+                    feedback_per_hour: parse_var(
+                        get,
+                        "RATE_LIMIT_FEEDBACK_PER_HOUR",
+                        d.feedback_per_hour,
+                    )?,
                     default: parse_var(get, "RATE_LIMIT_DEFAULT_PER_MIN", d.default)?,
                 }
             },
@@ -357,6 +366,7 @@ impl Settings {
             ("RATE_LIMIT_SUBMIT_PER_MIN", l.submit),
             ("RATE_LIMIT_SOLVE_PER_MIN", l.solve),
             ("RATE_LIMIT_VISUALIZE_PER_MIN", l.visualize),
+            ("RATE_LIMIT_FEEDBACK_PER_HOUR", l.feedback_per_hour),
             ("RATE_LIMIT_DEFAULT_PER_MIN", l.default),
         ] {
             if !(1..=1_000_000).contains(&v) {

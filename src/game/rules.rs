@@ -253,6 +253,13 @@ impl Name {
     }
 }
 
+/// Whether free text a player writes for others to read (a feedback comment) is
+/// inappropriate, read the way names are ([`Name::parse`]), with its white space collapsed.
+pub fn is_inappropriate_text(raw: &str) -> bool {
+    let text = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    super::name_filter::is_inappropriate(&text)
+}
+
 /// Letters (with the combining marks that complete them: Devanagari vowel signs, Thai tone
 /// marks, the Tamil virama, at most three after one letter, so no "Zalgo" stacks), digits,
 /// space, `-` and `_`.

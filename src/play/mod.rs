@@ -3,6 +3,7 @@
 //! without HTTP. Each takes typed, already-valid input (a player's token as its hash, a move
 //! normalised) and returns domain values or a [`PlayError`].
 
+pub mod feedback;
 pub mod matches;
 pub mod practice;
 

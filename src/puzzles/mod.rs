@@ -22,6 +22,7 @@
 //! three-star moves); only 35% of legal moves improve on the start word at all.
 
 pub mod check;
+pub mod daily;
 pub mod play;
 pub mod search;
 pub mod spec;

@@ -178,19 +178,46 @@ pub fn progress(p: &LoadedPuzzle, similarity: f32) -> f32 {
     ((similarity - p.start_similarity) / span).min(1.0)
 }
 
-/// A line a player can paste: puzzle name, difficulty, stars and similarity — never a card,
-/// the nearest word or anything else from the answer.
-pub fn share_text(p: &LoadedPuzzle, stars: u8, similarity: f32, passed: bool) -> String {
+/// Where a player stands on a puzzle, for the share line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Solved,
+    NotSolvedYet,
+    GaveUp,
+}
+
+impl Verdict {
+    fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Solved => "solved",
+            Verdict::NotSolvedYet => "not solved yet",
+            Verdict::GaveUp => "gave up",
+        }
+    }
+}
+
+/// A line a player can paste: puzzle name, difficulty, stars, similarity (when there is one:
+/// a give-up without a stored attempt has none) and the verdict — never a card, the nearest
+/// word or anything else from the answer.
+pub fn share_text(
+    p: &LoadedPuzzle,
+    stars: u8,
+    similarity: Option<f32>,
+    verdict: Verdict,
+) -> String {
     let s = stars.min(3) as usize;
     let earned = "★".repeat(s) + &"☆".repeat(3 - s);
-    let verdict = if passed { "solved" } else { "not solved yet" };
     let difficulty = match p.difficulty {
         crate::game::deal::Difficulty::Easy => "easy",
         crate::game::deal::Difficulty::Medium => "medium",
         crate::game::deal::Difficulty::Hard => "hard",
     };
+    let similarity = similarity
+        .map(|s| format!(" · similarity {s:.3}"))
+        .unwrap_or_default();
     format!(
-        "Word Bocce · {} ({difficulty}) · {earned} · similarity {similarity:.3} · {verdict}",
-        p.name
+        "Word Bocce · {} ({difficulty}) · {earned}{similarity} · {}",
+        p.name,
+        verdict.as_str()
     )
 }

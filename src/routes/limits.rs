@@ -21,30 +21,55 @@ pub enum Class {
     Submit,
     Solve,
     Visualize,
+    Feedback,
     Default,
 }
 
 impl Class {
-    pub const ALL: [Class; 6] = [
+    pub const ALL: [Class; 7] = [
         Class::MatchCreate,
         Class::Join,
         Class::Submit,
         Class::Solve,
         Class::Visualize,
+        Class::Feedback,
         Class::Default,
     ];
 }
 
-impl Class {
-    pub fn per_minute(self, l: &RateLimits) -> u32 {
-        match self {
-            Class::MatchCreate => l.match_create,
-            Class::Join => l.join,
-            Class::Submit => l.submit,
-            Class::Solve => l.solve,
-            Class::Visualize => l.visualize,
-            Class::Default => l.default,
+/// A class's quota: `requests` per `window` per client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub requests: u32,
+    pub window: Duration,
+}
+
+impl Quota {
+    /// "a minute", "an hour".
+    fn window_name(self) -> &'static str {
+        if self.window == HOUR {
+            "an hour"
+        } else {
+            "a minute"
         }
+    }
+}
+
+const MINUTE: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3600);
+
+impl Class {
+    pub fn quota(self, l: &RateLimits) -> Quota {
+        let (requests, window) = match self {
+            Class::MatchCreate => (l.match_create, MINUTE),
+            Class::Join => (l.join, MINUTE),
+            Class::Submit => (l.submit, MINUTE),
+            Class::Solve => (l.solve, MINUTE),
+            Class::Visualize => (l.visualize, MINUTE),
+            Class::Feedback => (l.feedback_per_hour, HOUR),
+            Class::Default => (l.default, MINUTE),
+        };
+        Quota { requests, window }
     }
 
     fn name(self) -> &'static str {
@@ -54,6 +79,7 @@ impl Class {
             Class::Submit => "move submission",
             Class::Solve => "puzzle solves",
             Class::Visualize => "visualisation and analogy",
+            Class::Feedback => "feedback",
             Class::Default => "requests",
         }
     }
@@ -91,7 +117,7 @@ pub fn client_ip(
 #[derive(Clone)]
 pub struct ClientIp {
     trusted: Arc<Vec<IpNet>>,
-    per_minute: u32,
+    quota: Quota,
     class: Class,
 }
 
@@ -120,22 +146,24 @@ impl KeyExtractor for ClientIp {
         let e = ApiError::new(
             Code::RateLimited,
             format!(
-                "too many {}: {} a minute; retry in {wait} s",
+                "too many {}: {} {}; retry in {wait} s",
                 self.class.name(),
-                self.per_minute
+                self.quota.requests,
+                self.quota.window_name()
             ),
         )
         .retry_after(wait);
         let mut res = e.error_response();
         let h = res.headers_mut();
-        let limit = self.per_minute;
+        let limit = self.quota.requests;
+        let window = self.quota.window.as_secs();
         if let Ok(v) = format!("limit={limit}, remaining=0, reset={wait}").parse() {
             h.insert(
                 actix_web::http::header::HeaderName::from_static("ratelimit"),
                 v,
             );
         }
-        if let Ok(v) = format!("{limit};w=60").parse() {
+        if let Ok(v) = format!("{limit};w={window}").parse() {
             h.insert(
                 actix_web::http::header::HeaderName::from_static("ratelimit-policy"),
                 v,
@@ -147,17 +175,18 @@ impl KeyExtractor for ClientIp {
 
 pub type Config = actix_governor::GovernorConfig<ClientIp, NoOpMiddleware<QuantaInstant>>;
 
-/// The limiter of one class: a burst of the whole minute's quota, refilled evenly. Make it
+/// The limiter of one class: a burst of the whole window's quota, refilled evenly. Make it
 /// once per class and share it ([`Governor::new`] clones its state's `Arc`): every worker and
 /// every route of the class must count against the same quota.
 pub fn config(limits: &RateLimits, trusted: &Arc<Vec<IpNet>>, class: Class) -> Config {
-    let per_minute = class.per_minute(limits).max(1);
+    let mut quota = class.quota(limits);
+    quota.requests = quota.requests.max(1);
     let config = GovernorConfigBuilder::default()
-        .period(Duration::from_millis(60_000 / per_minute as u64))
-        .burst_size(per_minute)
+        .period(quota.window / quota.requests)
+        .burst_size(quota.requests)
         .key_extractor(ClientIp {
             trusted: trusted.clone(),
-            per_minute,
+            quota,
             class,
         })
         .finish()
@@ -179,6 +208,18 @@ mod tests {
         for (i, c) in Class::ALL.iter().enumerate() {
             assert_eq!(*c as usize, i, "{c:?}");
         }
+    }
+
+    #[test]
+    fn feedback_is_counted_by_the_hour_and_the_rest_by_the_minute() {
+        let l = RateLimits::default();
+        for c in Class::ALL {
+            let q = c.quota(&l);
+            let expected = if c == Class::Feedback { HOUR } else { MINUTE };
+            assert_eq!(q.window, expected, "{c:?}");
+        }
+        assert_eq!(Class::Feedback.quota(&l).requests, 20);
+        assert_eq!(Class::Feedback.quota(&l).window_name(), "an hour");
     }
 
     fn nets(s: &[&str]) -> Vec<IpNet> {

@@ -108,18 +108,25 @@ async fn metrics(state: State) -> HttpResponse {
         .body(body)
 }
 
-/// Operator's view, behind `ADMIN_TOKEN` (compared in constant time); 404 when it is unset.
-async fn admin_stats(state: State, req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+/// The `/admin/*` gate: the bearer must be `ADMIN_TOKEN` (compared in constant time); 404
+/// when it is unset, as if the route did not exist.
+pub fn require_admin(state: &State, req: &actix_web::HttpRequest) -> Result<(), ApiError> {
     let Some(expected) = &state.settings.admin_token else {
         return Err(ApiError::new(Code::NotFound, "no such route"));
     };
-    let given = super::bearer_hash(&req)?;
+    let given = super::bearer_hash(req)?;
     if !crate::tokens::token_matches(&given, &crate::tokens::hash_token(expected.expose())) {
         return Err(ApiError::new(
             Code::InvalidToken,
             "that is not the admin token",
         ));
     }
+    Ok(())
+}
+
+/// Operator's view, behind `ADMIN_TOKEN`.
+async fn admin_stats(state: State, req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    require_admin(&state, &req)?;
     let m = state.metrics.counts();
     let e = &state.engine;
     let p = e.hnsw.params;

@@ -2,6 +2,7 @@
 
 pub mod events;
 pub mod fallback;
+pub mod feedback;
 pub mod idempotency;
 pub mod input;
 pub mod limits;
@@ -180,6 +181,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     words::configure(cfg, limits);
     puzzles::configure(cfg, limits);
     practice::configure(cfg, limits);
+    feedback::configure(cfg, limits);
     visualize::configure(cfg, limits);
     page::configure(cfg);
 }

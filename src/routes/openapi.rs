@@ -36,6 +36,8 @@ use utoipa::{Modify, OpenApi};
         super::practice::open,
         super::practice::throw,
         super::practice::score,
+        super::feedback::post_feedback,
+        super::feedback::list_feedback,
         super::visualize::visualize_word,
         super::visualize::visualize_move,
         super::visualize::visualize_post,

@@ -9,7 +9,7 @@ use super::{Limits, State};
 use crate::game::deal::Difficulty;
 use crate::game::MoveResult;
 use crate::play::practice::Court;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
@@ -119,13 +119,16 @@ async fn open(state: State, body: input::Json<OpenBody>) -> Result<HttpResponse,
 }
 
 #[utoipa::path(post, path = "/practice/{court_id}/throw", tag = "practice", params(("court_id" = String, Path)), request_body = ThrowBody,
-    responses((status = 200, body = ThrowResponse), (status = 400, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc)))]
+    security((), ("bearer" = [])),
+    responses((status = 200, body = ThrowResponse), (status = 400, body = ProblemDoc), (status = 401, body = ProblemDoc), (status = 404, body = ProblemDoc), (status = 413, body = ProblemDoc), (status = 422, body = ProblemDoc), (status = 503, body = ProblemDoc)))]
 #[tracing::instrument(level = "debug", skip_all)]
 async fn throw(
     state: State,
+    req: HttpRequest,
     path: web::Path<String>,
     body: input::Json<ThrowBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let token = super::puzzles::optional_token(&req)?;
     let practice = &state.practice;
     let court = practice.court(&path)?;
     let started = std::time::Instant::now();
@@ -139,6 +142,20 @@ async fn throw(
     state
         .metrics
         .observe_scoring(started.elapsed().as_secs_f64());
+    // With a profile token the throw counts in the profile, stored before the answer (503
+    // `progress_unavailable` when the store is down: nothing half-written).
+    if let Some(hash) = token {
+        let player = state
+            .progress
+            .player(&hash)
+            .await?
+            .ok_or_else(super::puzzles::invalid_profile_token)?;
+        let court_id = court.id.to_string();
+        state
+            .progress
+            .record_practice_throw(&player.id, &court_id, t.of_par as f64, state.clock.now_ms())
+            .await?;
+    }
     let w = |id| state.engine.emb.word(id).to_string();
     let par = CourtPar {
         mv: CourtMove {

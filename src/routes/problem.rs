@@ -8,8 +8,10 @@
 
 use crate::embeddings::vocab::UnknownWord;
 use crate::game::GameError;
+use crate::play::feedback::FeedbackError;
 use crate::play::practice::PracticeError;
 use crate::play::PlayError;
+use crate::puzzles::daily::DateError;
 use crate::puzzles::play::PuzzleError;
 use crate::scoring::CancelsOut;
 use crate::store::idempotency::IdempotencyError;
@@ -337,6 +339,33 @@ impl From<PuzzleError> for ApiError {
             P::SameCards => ApiError::new(Code::InvalidMove, detail).field("private_token"),
             P::UnknownWord(w) => w.into(),
             P::CancelsOut(c) => c.into(),
+        }
+    }
+}
+
+impl From<FeedbackError> for ApiError {
+    fn from(e: FeedbackError) -> ApiError {
+        let field = e.field();
+        match e {
+            FeedbackError::UnknownWord(w) => w.into(),
+            FeedbackError::WordCount(_)
+            | FeedbackError::Id { .. }
+            | FeedbackError::CommentTooLong(_)
+            | FeedbackError::InappropriateComment => {
+                ApiError::new(Code::InvalidInput, e.to_string()).field(field)
+            }
+        }
+    }
+}
+
+impl From<DateError> for ApiError {
+    fn from(e: DateError) -> ApiError {
+        match e {
+            DateError::Malformed { .. }
+            | DateError::BeforeFirstDay { .. }
+            | DateError::Future { .. } => {
+                ApiError::new(Code::InvalidInput, e.to_string()).field("date")
+            }
         }
     }
 }

@@ -9,10 +9,11 @@ use super::{bearer_hash, Limits, State};
 use crate::game::deal::Difficulty;
 use crate::game::ContributionView;
 use crate::game::Name;
-use crate::puzzles::play::{progress, share_text};
+use crate::puzzles::daily;
+use crate::puzzles::play::{progress, share_text, Verdict};
 use crate::puzzles::{LoadedPuzzle, PuzzleMove, StarThresholds};
 use crate::routes::problem::{ApiError, Code, ProblemDoc};
-use crate::store::progress::Attempt;
+use crate::store::progress::{Attempt, DailyStats, PracticeStats};
 use crate::tokens::{hash_token, new_id, new_token};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -83,6 +84,7 @@ pub struct PuzzleDetail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_vocab: Option<Vec<String>>,
     /// The UTC date (`YYYY-MM-DD`) it is the puzzle of (only from `/puzzles/daily`).
+    #[schema(example = "2026-12-04")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
 }
@@ -165,6 +167,9 @@ pub struct GiveUpResponse {
     pub optimal_similarity: f32,
     /// Whether the give-up was recorded for the profile whose token came with it.
     pub progress_saved: bool,
+    /// Puzzle name, the player's best stars and similarity (with a token) and "gave up":
+    /// nothing from the answer.
+    pub share_text: String,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -202,7 +207,36 @@ pub struct Me {
     pub solved: u32,
     /// Attempts over every puzzle.
     pub attempts: u32,
+    /// Consecutive UTC days, ending today or yesterday, with a passing solve of that day's
+    /// daily puzzle (made on that day).
+    pub streak: u32,
+    /// The longest such run.
+    pub best_streak: u32,
+    /// UTC days with any attempt at that day's daily puzzle.
+    pub days_played: u32,
+    pub practice: PracticeView,
     pub puzzles: Vec<PuzzleProgressView>,
+}
+
+/// Practice courts thrown on with this profile's token.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PracticeView {
+    /// Distinct courts thrown on.
+    pub courts: u32,
+    /// Every throw.
+    pub throws: u32,
+    /// The mean over courts of the best `of_par` on each; 0 with no throws.
+    pub best_of_par_mean: f64,
+}
+
+impl From<PracticeStats> for PracticeView {
+    fn from(p: PracticeStats) -> Self {
+        PracticeView {
+            courts: p.courts,
+            throws: p.throws,
+            best_of_par_mean: p.best_of_par_mean,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -223,6 +257,15 @@ pub struct ListQuery {
     pub difficulty: Option<Difficulty>,
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DailyQuery {
+    /// A UTC date `YYYY-MM-DD`, from the first day of the rotation (2026-11-23) to today;
+    /// default today.
+    #[param(example = "2026-12-01")]
+    pub date: Option<String>,
+}
+
 #[derive(Deserialize, utoipa::IntoParams, validator::Validate)]
 #[into_params(parameter_in = Query)]
 pub struct LeaderboardQuery {
@@ -238,7 +281,7 @@ pub struct LeaderboardQuery {
 
 /// The hash of the profile token if the request has an `Authorization` header (401
 /// `missing_token` if that header holds no bearer token); `None` without one.
-fn optional_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+pub(crate) fn optional_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     if req
         .headers()
         .contains_key(actix_web::http::header::AUTHORIZATION)
@@ -249,7 +292,7 @@ fn optional_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
-fn invalid_profile_token() -> ApiError {
+pub(crate) fn invalid_profile_token() -> ApiError {
     ApiError::new(
         Code::InvalidToken,
         "that is not a puzzle profile token (create one with POST /players)",
@@ -270,18 +313,23 @@ async fn list(state: State, q: input::Query<ListQuery>) -> HttpResponse {
     HttpResponse::Ok().json(list)
 }
 
-#[utoipa::path(get, path = "/puzzles/daily", tag = "puzzles",
-    responses((status = 200, body = PuzzleDetail), (status = 404, body = ProblemDoc)))]
+#[utoipa::path(get, path = "/puzzles/daily", tag = "puzzles", params(DailyQuery),
+    responses((status = 200, body = PuzzleDetail), (status = 400, body = ProblemDoc), (status = 404, body = ProblemDoc),
+        (status = 422, description = "`date` is not a date, is before the first day of the rotation, or is still to come", body = ProblemDoc)))]
 #[tracing::instrument(level = "debug", skip_all)]
-async fn daily(state: State) -> Result<HttpResponse, ApiError> {
-    let date = crate::puzzles::utc_date(state.clock.now());
+async fn daily(state: State, q: input::Query<DailyQuery>) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
+    let day = match &q.date {
+        Some(date) => daily::archive_day(date, now)?,
+        None => daily::day_of(now),
+    };
     let p = state
         .puzzles
         .catalogue()
-        .daily(date)
+        .daily_on(day)
         .ok_or_else(|| ApiError::new(Code::UnknownPuzzle, "the puzzle catalogue is empty"))?;
     let mut view = PuzzleDetail::from(p);
-    view.date = Some(format!("{:04}-{:02}-{:02}", date.0, date.1, date.2));
+    view.date = Some(daily::format_day(day));
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -327,6 +375,8 @@ async fn solve(
     let progress_saved = match token {
         None => false,
         Some(hash) => {
+            // One reading of the clock: the day it counts for is the day it is stored on.
+            let at_ms = state.clock.now_ms();
             let attempt = Attempt {
                 puzzle_id: &p.id,
                 public_card: public_used,
@@ -336,7 +386,10 @@ async fn solve(
                 similarity,
                 stars,
                 passed,
-                at_ms: state.clock.now_ms(),
+                at_ms,
+                daily_day: puzzles
+                    .catalogue()
+                    .daily_day(&p.id, at_ms.max(0) as u64 / 1000),
             };
             state
                 .progress
@@ -372,7 +425,16 @@ async fn solve(
         best_move: passed.then(|| p.best_move.clone()),
         all_moves: passed.then(|| p.all_moves.clone()),
         progress_saved,
-        share_text: share_text(p, stars, similarity, passed),
+        share_text: share_text(
+            p,
+            stars,
+            Some(similarity),
+            if passed {
+                Verdict::Solved
+            } else {
+                Verdict::NotSolvedYet
+            },
+        ),
     }))
 }
 
@@ -388,25 +450,24 @@ async fn give_up(
 ) -> Result<HttpResponse, ApiError> {
     let token = optional_token(&req)?;
     let p = state.puzzles.get(&path)?;
-    let progress_saved = match token {
-        None => false,
-        Some(hash) => {
-            if !state
+    let best = match token {
+        None => None,
+        Some(hash) => Some(
+            state
                 .progress
                 .give_up(&hash, &p.id, state.clock.now_ms())
                 .await?
-            {
-                return Err(invalid_profile_token());
-            }
-            true
-        }
+                .ok_or_else(invalid_profile_token)?,
+        ),
     };
+    let (stars, similarity) = best.map_or((0, None), |b| (b.stars, b.best_similarity));
     Ok(HttpResponse::Ok().json(GiveUpResponse {
         puzzle_id: p.id.clone(),
         best_move: p.best_move.clone(),
         all_moves: p.all_moves.clone(),
         optimal_similarity: p.optimal_similarity,
-        progress_saved,
+        progress_saved: best.is_some(),
+        share_text: share_text(p, stars, similarity, Verdict::GaveUp),
     }))
 }
 
@@ -468,6 +529,15 @@ async fn me(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
         .await?
         .ok_or_else(invalid_profile_token)?;
     let rows = state.progress.progress(&player.id).await?;
+    let today = daily::day_of(state.clock.now());
+    let (
+        DailyStats {
+            streak,
+            best_streak,
+            days_played,
+        },
+        practice,
+    ) = state.progress.stats(&player.id, today).await?;
     let puzzles: Vec<PuzzleProgressView> = rows
         .into_iter()
         .map(|r| PuzzleProgressView {
@@ -488,6 +558,10 @@ async fn me(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
             .filter(|p| p.first_solved_at.is_some())
             .count() as u32,
         attempts: puzzles.iter().map(|p| p.attempts).sum(),
+        streak,
+        best_streak,
+        days_played,
+        practice: practice.into(),
         puzzles,
     }))
 }

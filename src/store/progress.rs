@@ -1,6 +1,8 @@
-//! Puzzle progress: profiles, every scored attempt and each player's best per puzzle, in
-//! Postgres (`DATABASE_URL=postgres://…`) or, by default, an SQLite file (`SQLITE_PATH`,
-//! default `data/progress.db`, WAL mode).
+//! Puzzle progress: profiles, every scored attempt (with the daily puzzle's day it counted
+//! for) and each player's best per puzzle, practice throws (`progress/stats.rs`: streaks and
+//! practice figures) and feedback on deals (`progress/feedback.rs`), in Postgres
+//! (`DATABASE_URL=postgres://…`) or, by default, an SQLite file (`SQLITE_PATH`, default
+//! `data/progress.db`, WAL mode).
 //!
 //! Both backends run the same SQL (`$n` parameters, `ON CONFLICT … DO UPDATE`, `RETURNING`,
 //! no backend-specific functions) through [`each_backend!`] — except a solve's write, one
@@ -86,6 +88,9 @@ pub struct Attempt<'a> {
     pub stars: u8,
     pub passed: bool,
     pub at_ms: i64,
+    /// The UTC day number (days since 1970-01-01) whose daily puzzle this is, when the attempt
+    /// is made on that day ([`crate::puzzles::Catalogue::daily_day`]); `None` otherwise.
+    pub daily_day: Option<i64>,
 }
 
 /// A player's standing on one puzzle.
@@ -97,6 +102,13 @@ pub struct PuzzleProgress {
     pub attempts: u32,
     pub first_solved_at_ms: Option<i64>,
     pub gave_up: bool,
+}
+
+/// A player's best on a puzzle they just gave up (`None` and 0 stars if they never played it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GaveUp {
+    pub best_similarity: Option<f32>,
+    pub stars: u8,
 }
 
 /// One leaderboard line: the similarity ranked (see the migration) and when it was reached.
@@ -123,6 +135,11 @@ macro_rules! each_backend {
     };
 }
 
+mod feedback;
+mod stats;
+pub use feedback::{Feedback, FeedbackWord, FeedbackWords};
+pub use stats::{DailyStats, PracticeStats};
+
 pub struct ProgressStore {
     backend: Backend,
     label: String,
@@ -142,8 +159,8 @@ const PLAYER_BY_TOKEN: &str = "SELECT id, name, created_at_ms FROM players WHERE
 macro_rules! insert_attempt {
     () => {
         "INSERT INTO attempts
-    (player_id, puzzle_id, public_card, public_sign, private_card, private_sign, similarity, stars, passed, created_at_ms)
-    SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM players WHERE token_hash = $1
+    (player_id, puzzle_id, public_card, public_sign, private_card, private_sign, similarity, stars, passed, created_at_ms, daily_day)
+    SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM players WHERE token_hash = $1
     RETURNING player_id"
     };
 }
@@ -177,20 +194,20 @@ const UPSERT_BEST: &str = concat!(
     best_conflict!()
 );
 /// Postgres: the attempt and the best in one statement (atomic by itself, one round trip);
-/// `$11` is the pass time (or NULL), `$12` the ranked similarity (or NULL).
+/// `$12` is the pass time (or NULL), `$13` the ranked similarity (or NULL).
 const RECORD_PG: &str = concat!(
     "WITH a AS (",
     insert_attempt!(),
     ") ",
     best_columns!(),
-    "SELECT player_id, $2, $7, $8, 1, $11, $12, FALSE, $10 FROM a",
+    "SELECT player_id, $2, $7, $8, 1, $12, $13, FALSE, $10 FROM a",
     best_conflict!(),
     " RETURNING player_id"
 );
 const GIVE_UP: &str = "INSERT INTO puzzle_best (player_id, puzzle_id, gave_up, updated_at_ms)
     SELECT id, $2, TRUE, $3 FROM players WHERE token_hash = $1
     ON CONFLICT (player_id, puzzle_id) DO UPDATE SET gave_up = TRUE, updated_at_ms = excluded.updated_at_ms
-    RETURNING player_id";
+    RETURNING best_similarity, stars";
 const PROGRESS: &str =
     "SELECT puzzle_id, best_similarity, stars, attempts, first_solved_at_ms, gave_up
     FROM puzzle_best WHERE player_id = $1 ORDER BY puzzle_id";
@@ -411,6 +428,7 @@ impl ProgressStore {
                         .bind(a.stars as i32)
                         .bind(a.passed)
                         .bind(a.at_ms)
+                        .bind(a.daily_day)
                         .bind(passed_at)
                         .bind(ranked)
                         .fetch_optional(pool)
@@ -434,6 +452,7 @@ impl ProgressStore {
                 .bind(a.stars as i32)
                 .bind(a.passed)
                 .bind(a.at_ms)
+                .bind(a.daily_day)
                 .fetch_optional(&mut *tx)
                 .await?;
             let Some((player_id,)) = player else {
@@ -455,15 +474,16 @@ impl ProgressStore {
         }).await)
     }
 
-    /// Mark a puzzle as given up for the token's player. `false`: the token is no player's.
+    /// Mark a puzzle as given up for the token's player, and read back their best on it
+    /// (for a share line). `None`: the token is no player's.
     #[tracing::instrument(level = "debug", name = "progress.give_up", skip_all)]
     pub async fn give_up(
         &self,
         token_hash: &str,
         puzzle_id: &str,
         at_ms: i64,
-    ) -> Result<bool, ProgressError> {
-        let row: Option<(String,)> = each_backend!(self, pool => self.guard("give up", async {
+    ) -> Result<Option<GaveUp>, ProgressError> {
+        let row: Option<(Option<f32>, i32)> = each_backend!(self, pool => self.guard("give up", async {
             sqlx::query_as(GIVE_UP)
                 .bind(token_hash)
                 .bind(puzzle_id)
@@ -471,7 +491,10 @@ impl ProgressStore {
                 .fetch_optional(pool)
                 .await
         }).await)?;
-        Ok(row.is_some())
+        Ok(row.map(|(best_similarity, stars)| GaveUp {
+            best_similarity,
+            stars: stars.clamp(0, 3) as u8,
+        }))
     }
 
     /// A player's standing on every puzzle they played (or gave up), by puzzle id.
@@ -571,6 +594,7 @@ mod tests {
             stars: if passed { 1 } else { 0 },
             passed,
             at_ms,
+            daily_day: None,
         };
         assert_eq!(store.record("nope", &a(0.5, true, 5)).await.unwrap(), None);
         assert_eq!(
@@ -599,10 +623,12 @@ mod tests {
         }
         store.record("h2", &a(0.8, true, 50)).await.unwrap();
         store.record("h3", &a(0.8, true, 50)).await.unwrap();
-        assert!(store.give_up("h3", "pz", 60).await.unwrap());
-        assert!(store.give_up("h4", "pz", 60).await.unwrap());
+        let gave_up = store.give_up("h3", "pz", 60).await.unwrap().unwrap();
+        assert_eq!((gave_up.best_similarity, gave_up.stars), (Some(0.8), 1));
+        let gave_up = store.give_up("h4", "pz", 60).await.unwrap().unwrap();
+        assert_eq!((gave_up.best_similarity, gave_up.stars), (None, 0));
         store.record("h4", &a(0.95, true, 70)).await.unwrap();
-        assert!(!store.give_up("nope", "pz", 60).await.unwrap());
+        assert_eq!(store.give_up("nope", "pz", 60).await.unwrap(), None);
         let names: Vec<String> = store
             .leaderboard("pz", 10)
             .await

@@ -98,6 +98,22 @@ pub async fn spawn_with(settings: Settings, dir: Option<tempfile::TempDir>) -> T
         Application::build_with_engine(settings, engine)
     }
     .expect("the app builds");
+    serve(app, dir)
+}
+
+/// An app on the committed catalogue whose time is `clock` (a `ManualClock` to cross UTC
+/// midnight without waiting for it).
+pub async fn spawn_with_clock(
+    settings: Settings,
+    clock: word_bocce::clock::SharedClock,
+) -> TestApp {
+    logs();
+    let app = Application::build_with_clock(settings, engine(), puzzles(), clock)
+        .expect("the app builds");
+    serve(app, None)
+}
+
+fn serve(app: Application, dir: Option<tempfile::TempDir>) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state.clone().into_inner();
     tokio::spawn(app.run_until_stopped());

@@ -1,6 +1,8 @@
 //! The HTTP API, end to end: a real server on a random port, driven with reqwest.
 mod bots;
+mod daily;
 mod events;
+mod feedback;
 mod hardening;
 mod helpers;
 mod matches;

@@ -208,3 +208,95 @@ async fn a_free_throw_scores_any_words() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn throws_with_a_profile_token_count_in_the_profile() {
+    let app = spawn_app().await;
+    let me: Value = app
+        .post("/players", None, &json!({"name": "Pia"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = me["token"].as_str().unwrap();
+    let mut best = Vec::new();
+    for seed in ["one", "two"] {
+        let court = open(&app, json!({"seed": seed})).await;
+        let mut court_best = 0f64;
+        for q in court["private_cards"].as_array().unwrap() {
+            let mv = json!({"public_token": court["public_cards"][0], "public_sign": "+", "private_token": q, "private_sign": "+"});
+            let r = app.post(&throw_path(&court), Some(token), &mv).await;
+            assert_eq!(r.status(), 200);
+            let t: Value = r.json().await.unwrap();
+            court_best = court_best.max(t["of_par"].as_f64().unwrap());
+        }
+        best.push(court_best);
+    }
+    let me: Value = app
+        .get("/players/me", Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let practice = &me["practice"];
+    assert_eq!(
+        (practice["courts"].as_u64(), practice["throws"].as_u64()),
+        (Some(2), Some(4)),
+        "{me}"
+    );
+    let mean = (best[0] + best[1]) / 2.0;
+    assert!(
+        (practice["best_of_par_mean"].as_f64().unwrap() - mean).abs() < 1e-5,
+        "{practice} vs {mean}"
+    );
+    // An unknown token is refused, and nothing is counted for it.
+    let court = open(&app, json!({"seed": "one"})).await;
+    let mv = json!({"public_token": court["public_cards"][0], "public_sign": "+", "private_token": court["private_cards"][0], "private_sign": "+"});
+    let r = app
+        .post(&throw_path(&court), Some("not-a-token"), &mv)
+        .await;
+    assert_problem(r, 401, "invalid_token").await;
+}
+
+#[tokio::test]
+async fn a_counted_throw_is_503_while_the_database_is_down_and_an_anonymous_one_is_not() {
+    use crate::puzzles::{postgres_behind_a_proxy, settings_with};
+    let (_db, proxy, progress) = postgres_behind_a_proxy().await;
+    let app = crate::helpers::spawn_with(settings_with(progress), None).await;
+    let me: Value = app
+        .post("/players", None, &json!({"name": "Pia"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = me["token"].as_str().unwrap();
+    let court = open(&app, json!({"seed": "down"})).await;
+    let mv = json!({"public_token": court["public_cards"][0], "public_sign": "+", "private_token": court["private_cards"][0], "private_sign": "+"});
+    assert_eq!(
+        app.post(&throw_path(&court), Some(token), &mv)
+            .await
+            .status(),
+        200
+    );
+    proxy.cut();
+    let r = app.post(&throw_path(&court), Some(token), &mv).await;
+    assert!(r.headers().contains_key("retry-after"));
+    assert_problem(r, 503, "progress_unavailable").await;
+    // Practice without a profile needs no database.
+    assert_eq!(app.post(&throw_path(&court), None, &mv).await.status(), 200);
+    proxy.restore();
+    let mut counted = None;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let r = app.get("/players/me", Some(token)).await;
+        if r.status() == 200 {
+            counted = Some(r.json::<Value>().await.unwrap()["practice"]["throws"].clone());
+            break;
+        }
+    }
+    assert_eq!(
+        counted,
+        Some(json!(1)),
+        "only the throw answered 200 was counted"
+    );
+}

@@ -17,7 +17,7 @@ use word_bocce::puzzles::LoadedPuzzle;
 // Fixtures: a database per test, a TCP proxy that can cut the app off from it.
 
 /// The server tests may create databases on.
-fn admin_url() -> String {
+pub(crate) fn admin_url() -> String {
     std::env::var("DATABASE_TEST_URL")
         .ok()
         .filter(|v| !v.is_empty())
@@ -25,7 +25,7 @@ fn admin_url() -> String {
 }
 
 /// `url` with its `host:port` and database name replaced.
-fn with_host_and_db(url: &str, host_port: Option<&str>, db: &str) -> String {
+pub(crate) fn with_host_and_db(url: &str, host_port: Option<&str>, db: &str) -> String {
     let (scheme, rest) = url.split_once("://").expect("a URL");
     let (auth_host, _path) = rest.split_once('/').unwrap_or((rest, ""));
     let (auth, host) = match auth_host.rsplit_once('@') {
@@ -36,7 +36,7 @@ fn with_host_and_db(url: &str, host_port: Option<&str>, db: &str) -> String {
 }
 
 /// The `host:port` of a URL.
-fn host_port(url: &str) -> String {
+pub(crate) fn host_port(url: &str) -> String {
     let rest = url.split_once("://").unwrap().1;
     let auth_host = rest.split('/').next().unwrap();
     let host = auth_host.rsplit('@').next().unwrap();
@@ -49,9 +49,9 @@ fn host_port(url: &str) -> String {
 
 /// A fresh database `wb_test_<random>`, dropped (WITH (FORCE)) when this goes out of scope,
 /// even when the test fails.
-struct TestDb {
-    name: String,
-    url: String,
+pub(crate) struct TestDb {
+    pub(crate) name: String,
+    pub(crate) url: String,
 }
 
 async fn admin(sql: String) {
@@ -67,13 +67,28 @@ async fn admin(sql: String) {
 }
 
 impl TestDb {
-    async fn create() -> TestDb {
+    pub(crate) async fn create() -> TestDb {
         let name = format!("wb_test_{}", hex::encode(rand::random::<[u8; 6]>()));
         admin(format!("CREATE DATABASE {name}")).await;
         TestDb {
             url: with_host_and_db(&admin_url(), None, &name),
             name,
         }
+    }
+}
+
+impl TestDb {
+    /// The rows of `table`, read straight from the database.
+    pub(crate) async fn count(&self, table: &str) -> i64 {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&self.url).await.unwrap();
+        let (n,): (i64,) =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&mut c)
+                .await
+                .unwrap();
+        let _ = c.close().await;
+        n
     }
 }
 
@@ -94,15 +109,15 @@ impl Drop for TestDb {
 
 /// A TCP proxy in front of Postgres: `cut` closes every connection and refuses new ones
 /// (as a database that went away), `restore` lets them through again.
-struct Proxy {
-    port: u16,
+pub(crate) struct Proxy {
+    pub(crate) port: u16,
     up: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     conns: Arc<Mutex<Vec<TcpStream>>>,
 }
 
 impl Proxy {
-    fn start(target: &str) -> Proxy {
+    pub(crate) fn start(target: &str) -> Proxy {
         let target: SocketAddr = target.parse().unwrap_or_else(|_| {
             use std::net::ToSocketAddrs;
             target.to_socket_addrs().unwrap().next().unwrap()
@@ -159,14 +174,14 @@ impl Proxy {
         }
     }
 
-    fn cut(&self) {
+    pub(crate) fn cut(&self) {
         self.up.store(false, Ordering::SeqCst);
         for c in self.conns.lock().unwrap().drain(..) {
             let _ = c.shutdown(Shutdown::Both);
         }
     }
 
-    fn restore(&self) {
+    pub(crate) fn restore(&self) {
         self.up.store(true, Ordering::SeqCst);
     }
 }
@@ -179,11 +194,26 @@ impl Drop for Proxy {
     }
 }
 
+/// A fresh database reached through a [`Proxy`] (cut it to take the database away), and
+/// progress settings on it that give up quickly.
+pub(crate) async fn postgres_behind_a_proxy() -> (TestDb, Proxy, ProgressSettings) {
+    let db = TestDb::create().await;
+    let proxy = Proxy::start(&host_port(&admin_url()));
+    let url = with_host_and_db(
+        &db.url,
+        Some(&format!("127.0.0.1:{}", proxy.port)),
+        &db.name,
+    );
+    let mut progress = ProgressSettings::postgres(url);
+    progress.acquire_timeout = Duration::from_millis(300);
+    (db, proxy, progress)
+}
+
 // ------------------------------------------------------------------------------------------
 // Helpers.
 
 /// A puzzle of the committed catalogue without a wildcard.
-fn plain_puzzle() -> &'static LoadedPuzzle {
+pub(crate) fn plain_puzzle() -> &'static LoadedPuzzle {
     static P: std::sync::OnceLock<LoadedPuzzle> = std::sync::OnceLock::new();
     P.get_or_init(|| {
         puzzles()
@@ -196,11 +226,11 @@ fn plain_puzzle() -> &'static LoadedPuzzle {
     })
 }
 
-fn body(public: &str, ps: i8, private: &str, qs: i8) -> Value {
+pub(crate) fn body(public: &str, ps: i8, private: &str, qs: i8) -> Value {
     json!({"public_token": public, "public_sign": ps, "private_token": private, "private_sign": qs})
 }
 
-fn best_body(p: &LoadedPuzzle) -> Value {
+pub(crate) fn best_body(p: &LoadedPuzzle) -> Value {
     let b = &p.best_move;
     body(
         &b.public_card,
@@ -211,7 +241,7 @@ fn best_body(p: &LoadedPuzzle) -> Value {
 }
 
 /// A legal move of `p` whose similarity satisfies `keep`, found with the library's scoring.
-fn find_move(p: &LoadedPuzzle, keep: impl Fn(f32) -> bool) -> (Value, f32) {
+pub(crate) fn find_move(p: &LoadedPuzzle, keep: impl Fn(f32) -> bool) -> (Value, f32) {
     let e = engine();
     let ids = &p.card_ids;
     for &a in ids {
@@ -239,7 +269,7 @@ fn find_move(p: &LoadedPuzzle, keep: impl Fn(f32) -> bool) -> (Value, f32) {
     panic!("no such move in {}", p.id);
 }
 
-async fn new_player(app: &TestApp, name: &str) -> String {
+pub(crate) async fn new_player(app: &TestApp, name: &str) -> String {
     let r = app.post("/players", None, &json!({"name": name})).await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
     let v: Value = r.json().await.unwrap();
@@ -251,13 +281,13 @@ async fn new_player(app: &TestApp, name: &str) -> String {
     token
 }
 
-async fn solve(app: &TestApp, id: &str, token: Option<&str>, b: &Value) -> Value {
+pub(crate) async fn solve(app: &TestApp, id: &str, token: Option<&str>, b: &Value) -> Value {
     let r = app.post(&format!("/puzzle/{id}/solve"), token, b).await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
     r.json().await.unwrap()
 }
 
-async fn get_json(app: &TestApp, path: &str, token: Option<&str>) -> Value {
+pub(crate) async fn get_json(app: &TestApp, path: &str, token: Option<&str>) -> Value {
     let r = app.get(path, token).await;
     assert_eq!(
         r.status(),
@@ -268,7 +298,7 @@ async fn get_json(app: &TestApp, path: &str, token: Option<&str>) -> Value {
     r.json().await.unwrap()
 }
 
-fn settings_with(progress: ProgressSettings) -> word_bocce::config::Settings {
+pub(crate) fn settings_with(progress: ProgressSettings) -> word_bocce::config::Settings {
     let mut s = test_settings();
     s.progress = progress;
     s
@@ -751,14 +781,7 @@ async fn progress_leaderboards_and_restarts_on_postgres() {
     let url = db.url.clone();
     progress_scenario(move || settings_with(ProgressSettings::postgres(url.clone()))).await;
     // Every solve with a token is a stored attempt (Ann 3, Bob, Cid and Dee 1 each).
-    use sqlx::Connection;
-    let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM attempts")
-        .fetch_one(&mut c)
-        .await
-        .unwrap();
-    assert_eq!(n, 6);
-    let _ = c.close().await;
+    assert_eq!(db.count("attempts").await, 6);
 }
 
 #[tokio::test]
@@ -774,15 +797,7 @@ async fn progress_leaderboards_and_restarts_on_an_sqlite_file() {
 
 #[tokio::test]
 async fn a_database_outage_is_503_for_progress_only_and_heals_by_itself() {
-    let db = TestDb::create().await;
-    let proxy = Proxy::start(&host_port(&admin_url()));
-    let url = with_host_and_db(
-        &db.url,
-        Some(&format!("127.0.0.1:{}", proxy.port)),
-        &db.name,
-    );
-    let mut progress = ProgressSettings::postgres(url);
-    progress.acquire_timeout = Duration::from_millis(300);
+    let (_db, proxy, progress) = postgres_behind_a_proxy().await;
     let app = spawn_with(settings_with(progress), None).await;
     let p = plain_puzzle();
     let path = format!("/puzzle/{}/solve", p.id);

@@ -345,6 +345,41 @@ async fn malformed_input_names_its_field_and_what_it_expects_on_every_route() {
             Some("last_event_id"),
             "`last_event_id` must be a whole number",
         ),
+        (
+            "GET",
+            "/puzzles/daily?date=2026-02-30".into(),
+            None,
+            422,
+            Some("date"),
+            "date must be a calendar date written YYYY-MM-DD (UTC)",
+        ),
+        (
+            "POST",
+            "/feedback".into(),
+            Some(feedback("vote", json!("meh"))),
+            400,
+            Some("vote"),
+            "`vote` must be one of more_fun, same, too_easy, odd, not \"meh\"",
+        ),
+        (
+            "POST",
+            "/feedback".into(),
+            Some(feedback(
+                "context",
+                json!({"kind": "tournament", "id": "m1"}),
+            )),
+            400,
+            Some("context.kind"),
+            "`context.kind` must be one of match, puzzle, practice, not \"tournament\"",
+        ),
+        (
+            "POST",
+            "/feedback".into(),
+            Some(feedback("words", json!([{"word": "crown", "sign": 2}]))),
+            400,
+            Some("words[0].sign"),
+            "`words[0].sign` must be \"+\" or \"-\" (or 1 or -1), not 2",
+        ),
     ];
     for (method, path, body, status, field, detail) in table {
         let r = match method {
@@ -389,4 +424,12 @@ async fn malformed_input_names_its_field_and_what_it_expects_on_every_route() {
             .starts_with("the body is not valid JSON (line 1, column"),
         "{v}"
     );
+}
+
+/// A valid feedback body with `key` replaced.
+fn feedback(key: &str, value: serde_json::Value) -> serde_json::Value {
+    let mut body = json!({"context": {"kind": "match", "id": "m1"}, "start": "king",
+        "target": "queen", "words": [{"word": "crown", "sign": 1}], "vote": "same"});
+    body[key] = value;
+    body
 }
