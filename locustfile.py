@@ -1,4 +1,5 @@
-"""Load test of Word Bocce (API.md): match players, puzzle solvers and spectators.
+"""Load test of Word Bocce (API.md): match players, puzzle solvers, solo players (practice
+courts and a match against computer opponents) and spectators.
 
 Headless against the loopback cluster (scripts/load-test.sh does all of this, and samples the
 instances' memory):
@@ -225,6 +226,86 @@ class PuzzleSolvers(FastHttpUser):
         st, daily = self.api.call("GET", "/puzzles/daily", "/puzzles/daily")
         if st == 200:
             self.api.call("GET", f"/puzzle/{daily['id']}/leaderboard?limit=10", "/puzzle/[id]/leaderboard")
+
+
+class SoloPlayers(FastHttpUser):
+    """A player alone: court after court of practice (a few throws each, par shown after every
+    one), now and then a free throw of their own words, and a match against three bots."""
+
+    weight = 2
+    wait_time = between(0.5, 1.5)
+
+    def on_start(self):
+        self.api = Api(self)
+
+    @task(4)
+    def practise(self):
+        api = self.api
+        body = {"difficulty": random.choice(["easy", "medium", "hard"])}
+        if random.random() < 0.3:
+            # A shared seed ("today's court"): the same court for everyone who names it.
+            body["seed"] = f"court {random.randint(1, 20)}"
+        st, court = api.call("POST", "/practice", "/practice", body=body, ok=(201,))
+        if st != 201:
+            return
+        path = f"/practice/{court['court_id']}/throw"
+        for _ in range(random.randint(2, 5)):
+            mv = {"public_token": random.choice(court["public_cards"]), "public_sign": random.choice(["+", "-"]),
+                  "private_token": random.choice(court["private_cards"]), "private_sign": random.choice(["+", "-"])}
+            st, scored = api.call("POST", path, "/practice/[court]/throw", body=mv, ok=(200,),
+                                  expect=((422, "invalid_move"),))
+            if st == 200 and not (0 <= scored["of_par"] and "tier" in scored and "par" in scored):
+                return
+            think()
+        if random.random() < 0.2:
+            # A card that is not the court's: the intended 422.
+            bad = {"public_token": court["private_cards"][0], "public_sign": "+",
+                   "private_token": court["private_cards"][0], "private_sign": "+"}
+            api.call("POST", path, "/practice/[court]/throw", body=bad, ok=(), expect=((422, "not_a_public_card"),))
+        if random.random() < 0.3:
+            words = [{"word": w, "sign": random.choice([1, -1])} for w in random.sample(court["public_cards"], 2)]
+            api.call("POST", "/score", "/score", body={"start": court["start_word"], "target": court["target_word"],
+                                                       "words": words}, expect=((422, "invalid_move"),))
+
+    @task(1)
+    def play_the_computer(self):
+        api = self.api
+        settings = {"rounds": 2, "max_players": 4, "timeout_secs": 300, "wildcard_ratio": 0}
+        st, created = api.call("POST", "/match", "/match", body={"name": "me and the bots", "settings": settings}, ok=(201,))
+        if st != 201:
+            return
+        mid, host = created["match"]["id"], created["host_token"]
+        st, me = api.call("POST", f"/match/{mid}/join", "/match/[id]/join", body={"player_name": solver_name()}, ok=(201,))
+        if st != 201:
+            return
+        pid, token = me["player"]["id"], me["player_token"]
+        for level in random.sample(["easy", "medium", "hard", "par"], 3):
+            st, _ = api.call("POST", f"/match/{mid}/bots", "/match/[id]/bots", token=host, body={"level": level}, ok=(201,))
+            if st != 201:
+                return
+        st, rnd = api.call("POST", f"/match/{mid}/start", "/match/[id]/start", token=host)
+        if st != 200:
+            return
+        for number in range(2):
+            st, mine = api.call("GET", f"/match/{mid}/player/{pid}", "/match/[id]/player/[player]", token=token)
+            if st != 200:
+                return
+            think()
+            mv = {"public_token": random.choice(rnd["public_cards"])["token"], "public_sign": "+",
+                  "private_token": mine["player"]["private_cards"][0]["token"], "private_sign": random.choice(["+", "-"])}
+            api.call("POST", f"/match/{mid}/round/{rnd['id']}/submit", "/match/[id]/round/[round]/submit",
+                     token=token, body=mv, expect=((422, "invalid_move"),))
+            # Everyone else is a bot: the round has resolved with the last person's move.
+            st, cur = api.call("GET", f"/match/{mid}/round/current", "/match/[id]/round/current")
+            if st == 200 and cur["status"] != "RESOLVED":
+                with self.client.get(f"/match/{mid}/round/current", name="bots resolve with the person's move",
+                                     catch_response=True) as r:
+                    r.failure(f"round {cur['number']} still {cur['status']} after the only person moved")
+                return
+            if number == 0:
+                st, rnd = api.call("POST", f"/match/{mid}/round/next", "/match/[id]/round/next", token=host)
+                if st != 200:
+                    return
 
 
 class Spectators(FastHttpUser):

@@ -6,7 +6,9 @@
 #            warm_puzzles.py, that scores each move once) at 16 and 64 connections, then solves with profile
 #            tokens on a fresh Postgres database at 16 connections, and a count of the stored
 #            attempts against the requests answered.
-#   scripts/bench-http.sh                  # both (BENCH=matches or BENCH=puzzles for one)
+#   practice: practice throws (every throw of 600 seeded courts, shuffled: each scored afresh,
+#            as a match submit is, with no store) at 16 and 64 connections.
+#   scripts/bench-http.sh                  # all three (BENCH=matches, puzzles or practice for one)
 # Postgres: DATABASE_BENCH_URL (a database the bench may create and drop others from;
 # default postgres://postgres@127.0.0.1:5432/test). Installs wrk from Debian's packages if
 # it is missing.
@@ -57,6 +59,15 @@ if [ "$what" = all ] || [ "$what" = matches ]; then
     echo "== GET round/current, $conns connections"
     ROUNDS_FILE="$work/moves.txt.rounds" wrk -t2 -c"$conns" -d"$duration" \
       -s benches/http/rounds.lua "$base" | show
+  done
+fi
+
+if [ "$what" = all ] || [ "$what" = practice ]; then
+  python3 benches/http/setup_practice.py "$base" "${COURTS:-600}" "$work/throws.txt"
+  for conns in 16 64; do
+    echo "== POST practice throw, $conns connections"
+    SOLVES_FILE="$work/throws.txt" wrk -t2 -c"$conns" -d"$duration" --latency \
+      -s benches/http/solve.lua "$base" | show
   done
 fi
 
