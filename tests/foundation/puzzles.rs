@@ -12,7 +12,7 @@ use word_bocce::puzzles::{
     self, check, CardRejection, CardSlot, Catalogue, LoadedPuzzle, ProblemKind, MAX_CARD_COSINE,
     TOP_MOVES,
 };
-use word_bocce::scoring::{combine, near_copy, score_move, Term};
+use word_bocce::scoring::{better_first, combine, near_copy, score_move, Term, Tier};
 use word_bocce::simd::exact_dot;
 
 /// The committed catalogue, loaded once.
@@ -273,16 +273,28 @@ fn top_moves_are_scored_like_moves() {
     for p in c.puzzles() {
         let moves = p.move_count;
         assert_eq!(p.all_moves.len(), TOP_MOVES.min(moves), "{}", p.id);
-        assert_eq!(p.all_moves[0], p.best_move);
+        // The best move is the most similar (stars are counted in similarity); the top moves
+        // are in rank-first order (a lower rank first, then a higher similarity).
+        assert!(
+            p.all_moves
+                .iter()
+                .all(|m| m.similarity <= p.best_move.similarity),
+            "{}: best_move is not the most similar",
+            p.id
+        );
+        assert_eq!(p.best_move.similarity, p.optimal_similarity);
         let mut seen = HashSet::new();
         for (i, m) in p.all_moves.iter().enumerate() {
             if i > 0 {
-                assert!(
-                    p.all_moves[i - 1].similarity >= m.similarity,
+                let prev = &p.all_moves[i - 1];
+                assert_ne!(
+                    better_first((prev.rank, prev.similarity), (m.rank, m.similarity)),
+                    std::cmp::Ordering::Greater,
                     "{}: order",
                     p.id
                 );
             }
+            assert_eq!(m.tier, Tier::of(m.rank));
             let key = {
                 let mut k = [(m.public_id, m.public_sign), (m.private_id, m.private_sign)];
                 k.sort();
