@@ -8,7 +8,7 @@
 # wipe every store (and check a service started on them finds nothing), run
 # scripts/restore.sh, start the service again and check it shows exactly the same.
 # Then the retention: fake dated backups, two runs, only 7 daily, 4 weekly, 12 monthly kept.
-# Exits non-zero on any difference. About 20 s; the logs are in $CARGO_TARGET_DIR/backup-test/.
+# Exits non-zero on any difference. About 10 s; the logs are in $CARGO_TARGET_DIR/backup-test/.
 #   scripts/backup-test.sh
 #   BACKUP_TEST_CONFIGS=memory scripts/backup-test.sh
 set -euo pipefail
@@ -148,7 +148,7 @@ for d in 2026-10-19 2026-10-26 2026-11-02 2026-11-09 2026-11-16 2026-11-23; do m
 for m in 2025-10 2025-11 2025-12 2026-01 2026-02 2026-03 2026-04 2026-05 2026-06 2026-07 2026-08 2026-09 2026-10 2026-11; do
   mkdir -p "$dir/backups/monthly/${m}-01T030000Z"
 done
-mkdir -p "$dir/backups/daily/2026-11-19T030000Z.incomplete"   # a failed run: never counted
+mkdir -p "$dir/backups/daily/2026-11-19T030000Z.incomplete"   # a failed run: never counted, then removed
 for now in "2026-12-01 03:00" "2026-12-02 03:00"; do
   SNAPSHOT_PATH=$dir/snapshot.json BACKUP_DIR=$dir/backups BACKUP_NOW=$now scripts/backup.sh > "$dir/run.log" 2>&1 \
     || { cat "$dir/run.log" >&2; failed=1; }
@@ -163,6 +163,8 @@ expect() { # KIND LIST
 expect daily "2026-11-25T030000Z 2026-11-26T030000Z 2026-11-27T030000Z 2026-11-28T030000Z 2026-11-29T030000Z 2026-12-01T030000Z 2026-12-02T030000Z "
 expect weekly "2026-11-09T030000Z 2026-11-16T030000Z 2026-11-23T030000Z 2026-12-01T030000Z "
 expect monthly "2026-01-01T030000Z 2026-02-01T030000Z 2026-03-01T030000Z 2026-04-01T030000Z 2026-05-01T030000Z 2026-06-01T030000Z 2026-07-01T030000Z 2026-08-01T030000Z 2026-09-01T030000Z 2026-10-01T030000Z 2026-11-01T030000Z 2026-12-01T030000Z "
+[ -e "$dir/backups/daily/2026-11-19T030000Z.incomplete" ] \
+  && { echo "backup-test: retention: a failed run was left after a good one" >&2; failed=1; }
 [ "$(stat -c %h "$dir/backups/weekly/2026-12-01T030000Z/snapshot.json")" = 3 ] \
   || { echo "backup-test: retention: weekly and monthly are not hard links of the daily backup" >&2; failed=1; }
 [ $failed -eq 0 ] && echo "backup-test: retention: 7 daily, 4 weekly, 12 monthly kept; the first of a week and of a month promoted"

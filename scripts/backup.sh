@@ -19,7 +19,8 @@
 # sums). The first backup of an ISO week is also hard-linked into weekly/, the first of a
 # month into monthly/; then only the newest BACKUP_KEEP_DAILY (7), BACKUP_KEEP_WEEKLY (4) and
 # BACKUP_KEEP_MONTHLY (12) of each are kept. A run that fails leaves <time>.incomplete/ (never
-# promoted nor counted) and exits non-zero; so does a run with nothing to back up.
+# promoted nor counted; the next good run removes it) and exits
+# non-zero; so does a run with nothing to back up.
 # BACKUP_NOW (a `date -d` time) stands in for the clock (the retention test).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -157,6 +158,11 @@ prune() { # KIND KEEP
     done
   fi
 }
+# Failed runs before this one are superseded by it.
+find "$backup_dir/daily" -mindepth 1 -maxdepth 1 -type d -name '*.incomplete' -printf '%f\n' | while read -r old; do
+  rm -rf "${backup_dir:?}/daily/$old"
+  echo "backup: removed the failed run daily/$old"
+done
 prune daily "$keep_daily"
 prune weekly "$keep_weekly"
 prune monthly "$keep_monthly"

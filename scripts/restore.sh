@@ -47,6 +47,7 @@ redis_url=${REDIS_URL:-}
 snapshot_path=${SNAPSHOT_PATH:-}
 [ "$snapshot_path" = off ] && snapshot_path=""
 
+case $src in *.incomplete) echo "restore: $src is a failed backup run" >&2; exit 1 ;; esac
 [ -f "$src/MANIFEST" ] || { echo "restore: $src has no MANIFEST: not a backup of backup.sh" >&2; exit 1; }
 (cd "$src" && sha256sum --quiet -c MANIFEST) || { echo "restore: $src: checksums differ" >&2; exit 1; }
 
