@@ -4,7 +4,8 @@
 #
 #   scripts/restore.sh BACKUP_DIR/daily/2026-12-04T030000Z
 #
-#   postgres.dump     → DATABASE_URL: pg_restore --clean --if-exists --no-owner (the database
+#   postgres.dump     → DATABASE_URL: pg_restore --clean --if-exists --no-owner in one
+#                       transaction (all or nothing; the database
 #                       must exist; its tables are replaced). Stop every instance first.
 #   progress.sqlite   → SQLITE_PATH: the file is replaced (its -wal/-shm removed). The service
 #                       MUST be stopped: it holds the file open.
@@ -58,7 +59,7 @@ fail() { echo "restore: FAILED: $*" >&2; failed=1; }
 if [ -f "$src/postgres.dump" ]; then
   if [ -z "$database_url" ]; then
     skip postgres.dump DATABASE_URL
-  elif pg_restore --clean --if-exists --no-owner --exit-on-error -d "$database_url" "$src/postgres.dump"; then
+  elif pg_restore --clean --if-exists --no-owner --single-transaction -d "$database_url" "$src/postgres.dump"; then
     echo "restore: postgres: done"
     restored=$((restored + 1))
   else
