@@ -8,7 +8,7 @@
 # wipe every store (and check a service started on them finds nothing), run
 # scripts/restore.sh, start the service again and check it shows exactly the same.
 # Then the retention: fake dated backups, two runs, only 7 daily, 4 weekly, 12 monthly kept.
-# Exits non-zero on any difference. About 10 s; the logs are in $CARGO_TARGET_DIR/backup-test/.
+# Exits non-zero on any difference. 10 to 20 s; the logs are in $CARGO_TARGET_DIR/backup-test/.
 #   scripts/backup-test.sh
 #   BACKUP_TEST_CONFIGS=memory scripts/backup-test.sh
 set -euo pipefail
