@@ -48,6 +48,9 @@ wait "$pid"
 step "schemathesis: the OpenAPI document against the service, memory and Redis + Postgres (scripts/schemathesis.sh)"
 scripts/schemathesis.sh
 
+step "backups: back up, wipe, restore and find everything again, memory + SQLite and Redis + Postgres (scripts/backup-test.sh)"
+scripts/backup-test.sh
+
 step "the page in headless Chromium (scripts/browser-test.sh)"
 scripts/browser-test.sh
 
