@@ -383,6 +383,23 @@ impl Match {
         self.pending(now).is_some()
     }
 
+    /// The next time [`settle`](Self::settle) will have something to do by the clock alone: a
+    /// computer opponent's move coming due, or the open round's deadline (`None` when no round
+    /// is open). What a live event stream waits for.
+    pub fn next_due(&self) -> Option<u64> {
+        let round = self.rounds.last()?;
+        if round.status != RoundStatus::Open {
+            return None;
+        }
+        round
+            .bots
+            .iter()
+            .filter(|(id, _)| !round.moves.contains_key(*id))
+            .map(|(_, plan)| plan.at)
+            .chain([round.deadline_ts])
+            .min()
+    }
+
     /// What [`settle`](Self::settle) has to do at `now`, if anything.
     fn pending(&self, now: u64) -> Option<Pending> {
         let round = self.rounds.last()?;

@@ -4,15 +4,16 @@
 //! `?last_event_id=`; without either, every retained event), then sends live ones, each once and
 //! in id order: it subscribes before it reads the log, drops what it already sent, and refills
 //! any gap from the log. Comments keep it alive every `SSE_KEEPALIVE_SECS`. When the open
-//! round's deadline passes, the stream settles the match itself, so `round_resolved` comes
-//! even if nobody else is polling. It ends after `match_finished`; a client resuming after that
+//! round's deadline passes, or a computer opponent's move comes due, the stream settles the
+//! match itself, so `round_resolved` (or the bot's `move_submitted`) comes even if nobody else
+//! is polling. It ends after `match_finished`; a client resuming after that
 //! gets 204 (which tells `EventSource` to stop reconnecting). On shutdown every stream gets a
 //! final `shutdown` event (no id) and ends. At most `SSE_MAX_CLIENTS` streams per instance
 //! (then 503 `too_many_streams` with `Retry-After`).
 
 use super::input;
 use super::State;
-use crate::game::{MatchStatus, RoundStatus};
+use crate::game::MatchStatus;
 use crate::routes::problem::{ApiError, Code};
 use crate::shutdown::{Phase, Shutdown};
 use crate::store::events::Event;
@@ -142,10 +143,7 @@ async fn events(
     if m.status == MatchStatus::Done && !backlog.iter().any(|e| e.event == "match_finished") {
         return Ok(HttpResponse::NoContent().finish());
     }
-    let deadline = m
-        .current_round()
-        .filter(|r| r.status == RoundStatus::Open)
-        .map(|r| r.deadline_ts);
+    let deadline = m.next_due();
     let (tx, rx) = mpsc::channel(64);
     let pump = Pump {
         state: state.clone(),
@@ -169,7 +167,8 @@ struct Pump {
     id: String,
     /// The id of the last event sent.
     last: u64,
-    /// The open round's deadline (Unix seconds).
+    /// When the open round next has something due by the clock alone: a bot's move, or its
+    /// deadline (Unix seconds).
     deadline: Option<u64>,
     tx: mpsc::Sender<Bytes>,
     _slot: Slot,
@@ -224,10 +223,10 @@ impl Pump {
                     return;
                 }
                 _ = sleep_opt(due) => {
-                    // The round is due: settle it (on any instance one write wins), and its
-                    // round_resolved event comes through the subscription.
+                    // Something is due (a bot's move, the deadline): settle it (on any
+                    // instance one write wins); its events come through the subscription.
                     self.deadline = match self.state.matches.load(&self.id).await {
-                        Ok(_) => None,
+                        Ok(m) => m.next_due(),
                         Err(_) => Some(self.state.clock.now() + 2),
                     };
                 }
@@ -251,9 +250,13 @@ impl Pump {
             }
             match e.event.as_str() {
                 "round_started" => {
+                    // The deadline, or earlier: a bot's move may come due from 3 s in (its
+                    // time is not in the event); the stream looks then and learns the next.
+                    let first_bot = self.state.clock.now() + crate::game::bots::FIRST_MOVE_SECS;
                     self.deadline = serde_json::from_str::<serde_json::Value>(e.data.get())
                         .ok()
                         .and_then(|d| d["moves_deadline_ts"].as_u64())
+                        .map(|deadline| deadline.min(first_bot))
                 }
                 "round_resolved" => self.deadline = None,
                 _ => {}

@@ -388,3 +388,46 @@ async fn a_round_resolves_on_its_deadline_with_nobody_polling() {
     let board = &f.data.unwrap()["resolution"]["leaderboard"];
     assert_eq!(board.as_array().unwrap().len(), 1, "only the mover scores");
 }
+
+#[tokio::test]
+async fn a_bot_s_move_is_announced_at_its_time_with_nobody_polling() {
+    let app = spawn_app().await;
+    let (id, host) = app
+        .create_match(json!({"timeout_secs": 10, "rounds": 1, "wildcard_ratio": 0}))
+        .await;
+    let (token, pid) = app.join(&id, "Ann").await;
+    let r = app
+        .post(
+            &format!("/match/{id}/bots"),
+            Some(&host),
+            &json!({"level": "medium"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let mut sse = Sse::open(&app, &id, None).await;
+    sse.until("player_joined").await;
+    let round: Value = app
+        .post(&format!("/match/{id}/start"), Some(&host), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    sse.until("round_started").await;
+    // The bot moves between 3 s and 6 s into the round (60 % of 10 s); nobody reads the match.
+    let f = tokio::time::timeout(Duration::from_secs(9), sse.event())
+        .await
+        .expect("the bot's move announced by its time");
+    assert_eq!(f.event.as_deref(), Some("move_submitted"), "{f:?}");
+    assert_eq!(f.data.unwrap()["submitted"], 1);
+    // The round waits for the person; her move resolves it with both moves.
+    submit_all(&app, &id, &round, &[(token, pid)]).await;
+    let frames = sse.until("round_resolved").await;
+    let resolved = frames.last().unwrap().data.clone().unwrap();
+    assert_eq!(
+        resolved["resolution"]["leaderboard"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
