@@ -163,23 +163,30 @@ impl Practice {
         Err(GameError::Internal("no practice court could be dealt".into()).into())
     }
 
-    /// The court `id` names, dealt or from the cache.
+    /// The court `id` names, dealt or from the cache (a deal takes milliseconds: call it off
+    /// the async workers unless [`cached`](Self::cached) has it).
     pub fn court(&self, id: &str) -> Result<Arc<Court>, PracticeError> {
         CourtId::parse(id)
             .and_then(|c| self.court_by_id(c))
             .ok_or_else(|| PracticeError::UnknownCourt(id.to_string()))
     }
 
+    /// The court `id` names if this instance holds it dealt (`None` for an id it cannot parse
+    /// too: [`court`](Self::court) says why).
+    pub fn cached(&self, id: &str) -> Option<Arc<Court>> {
+        let id = CourtId::parse(id)?;
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = cache[0].get(&id) {
+            return Some(c.clone());
+        }
+        let c = cache[1].remove(&id)?;
+        cache[0].insert(id, c.clone());
+        Some(c)
+    }
+
     fn court_by_id(&self, id: CourtId) -> Option<Arc<Court>> {
-        {
-            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(c) = cache[0].get(&id) {
-                return Some(c.clone());
-            }
-            if let Some(c) = cache[1].remove(&id) {
-                cache[0].insert(id, c.clone());
-                return Some(c);
-            }
+        if let Some(c) = self.cached(&id.to_string()) {
+            return Some(c);
         }
         let court = Arc::new(deal_court(&self.engine, id)?);
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());

@@ -130,7 +130,16 @@ async fn throw(
 ) -> Result<HttpResponse, ApiError> {
     let token = super::puzzles::optional_token(&req)?;
     let practice = &state.practice;
-    let court = practice.court(&path)?;
+    let court = match practice.cached(&path) {
+        Some(court) => court,
+        // Not dealt on this instance yet: deal it from its id, off the async workers.
+        None => {
+            let (data, id) = (state.clone(), path.clone());
+            web::block(move || data.practice.court(&id))
+                .await
+                .map_err(|e| ApiError::internal(format!("the deal stopped: {e}")))??
+        }
+    };
     let started = std::time::Instant::now();
     let t = practice.throw(
         &court,
