@@ -137,9 +137,13 @@ export function renderPractice(root) {
       st.throws.push(st.result);
       announce(`Rank ${r.rank}, ${tierText(r.tier, r.rank)}, similarity ${pct(r.similarity)}; ${ofParText(r.of_par)}. Par is rank ${r.par.rank}.`);
       render();
+      if (prof) loadStats();
     });
     button.disabled = false;
   }
+
+  // With a profile, what its practice adds up to (courts, throws, the mean best share of par).
+  const loadStats = () => myProgress().then((me) => { st.stats = me && me.practice; render(); }).catch(() => {});
 
   const ofParText = (x) => (x >= 1 ? 'at par or beyond' : `${Math.round(Math.max(0, x) * 100)}% of the way to par`);
   const moveLine = (c, m) => `${c.start_word} ${m.public_sign === '-' ? '−' : '+'} ${m.public_token} ${m.private_sign === '-' ? '−' : '+'} ${m.private_token}`;
@@ -193,6 +197,8 @@ export function renderPractice(root) {
       h('h2', 'Practice'),
       h('p.muted', 'Court after court, alone, against par: the best move the cards allow.',
         prof ? ' Your throws count on your profile.' : ' ', prof ? null : h('a', { href: '#/profile' }, 'Create a profile to keep count.')),
+      st.stats ? h('p#practice-stats', `Your practice: ${st.stats.courts} ${st.stats.courts === 1 ? 'court' : 'courts'}, `
+        + `${st.stats.throws} ${st.stats.throws === 1 ? 'throw' : 'throws'}, on average ${Math.round(st.stats.best_of_par_mean * 100)}% of the way to par at best.`) : null,
       h('label', 'Difficulty', h('select#practice-difficulty', {
         onchange: (e) => { st.difficulty = e.target.value; newCourt(); },
       }, ['easy', 'medium', 'hard'].map((d) => h('option', { value: d, selected: d === st.difficulty }, d)))),
@@ -204,6 +210,7 @@ export function renderPractice(root) {
 
   render();
   newCourt();
+  if (saved.profile()) loadStats();
 }
 
 export function renderProfile(root) {

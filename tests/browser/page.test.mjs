@@ -455,6 +455,11 @@ test('a puzzle solved to three stars with the optimal move', async (t) => {
 test('practice: a court thrown on, par and the bar, then the next court', async () => {
   const w = await context('practice');
   const page = await newPage(w);
+  // With a profile, the throws count on it.
+  await page.goto(`${base}/#/profile`);
+  await page.fill('#profile-form input[name=name]', 'Practiser');
+  await page.click('#profile-form button');
+  await page.locator('#profile').waitFor();
   await page.goto(`${base}/#/practice`);
   await page.locator('#practice #public-cards .pick').first().waitFor();
   await axeCheck(page, 'practice');
@@ -477,6 +482,7 @@ test('practice: a court thrown on, par and the bar, then the next court', async 
   await page.locator('#announce', { hasText: /Par is rank \d+/ }).waitFor({ state: 'attached' });
   await page.screenshot({ path: join(SHOTS, 'practice.png'), fullPage: true });
   await axeCheck(page, 'practice result');
+  await page.locator('#practice-stats', { hasText: 'Your practice: 1 court, 1 throw' }).waitFor();
   // A second throw on the same court, then the next court.
   await page.locator('#public-cards .pick').nth(1).click();
   await page.click('#submit');
