@@ -393,7 +393,7 @@ export function renderMatch(root, id) {
       () => set({ priv: c.token }), () => set({ priv: c.token, privSign: sel.priv === c.token ? -sel.privSign : sel.privSign })));
     const joker = sel.priv === 'JOKER'
       ? h('label.joker', 'Your joker word', h('input#joker', {
-        value: sel.joker, maxLength: 40, autocomplete: 'off',
+        value: sel.joker, maxLength: 40, autocomplete: 'off', dataset: { enterThrows: '' },
         oninput: (e) => { sel.joker = e.target.value; },
       }))
       : null;

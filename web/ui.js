@@ -152,13 +152,15 @@ export function announce(text) {
 /** A sign toggle's words for a screen reader. */
 export const signWord = (s) => (s < 0 ? 'minus' : 'plus');
 
-/** What Enter does on the current view (throw), unless the key lands on a control or a form. */
+/** What Enter does on the current view (throw), unless the key lands on a control or in a form
+ *  (a field marked `data-enter-throws`, the joker's word, throws too). */
 let enterAction = null;
 export function onEnter(fn) { enterAction = fn; }
 document.addEventListener('keydown', (e) => {
   if (e.key !== 'Enter' || !enterAction || e.defaultPrevented) return;
   const t = e.target;
-  if (t.closest && t.closest('button, a, select, textarea, summary, form')) return;
+  const control = t.closest && t.closest('button, a, input, select, textarea, summary, form');
+  if (control && !(t.dataset && 'enterThrows' in t.dataset)) return;
   e.preventDefault();
   enterAction();
 });
