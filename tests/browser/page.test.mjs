@@ -506,8 +506,9 @@ test('a match against the computer, played to its end', async () => {
   assert.match(await page.locator('.round-head h3').textContent(), /Round 1/);
   for (let round = 1; round <= 2; round++) {
     await throwMove(page, round === 2);
-    // One person and a bot: the round resolves with the person's move.
+    // One person and a bot: the round resolves with the person's move, and says so.
     await page.locator('#resolution').waitFor();
+    await page.locator('#announce', { hasText: `Round ${round} is over` }).waitFor({ state: 'attached' });
     assert.equal(await page.locator('#resolution tbody tr').count(), 2);
     await page.locator('#resolution tbody tr', { hasText: 'bot · medium' }).waitFor();
     if (round === 1) {
