@@ -152,6 +152,14 @@ function labelClashes(page, scope) {
   }, scope);
 }
 
+/** A puzzle profile made on the page (its token kept in the browser). */
+async function makeProfile(page, name) {
+  await page.goto(`${base}/#/profile`);
+  await page.fill('#profile-form input[name=name]', name);
+  await page.click('#profile-form button');
+  await page.locator('#profile').waitFor();
+}
+
 /** Pick a public card, a private card (not the joker when there is another) and signs; throw. */
 async function throwMove(page, flipPrivate) {
   await page.locator('#public-cards .pick').first().click();
@@ -382,10 +390,7 @@ test('a puzzle solved to three stars with the optimal move', async (t) => {
   }
   const w = await context('puzzler');
   const page = await newPage(w);
-  await page.goto(`${base}/#/profile`);
-  await page.fill('#profile-form input[name=name]', 'Puzzler');
-  await page.click('#profile-form button');
-  await page.locator('#profile').waitFor();
+  await makeProfile(page, 'Puzzler');
 
   await page.goto(`${base}/#/daily`);
   await page.locator('#daily-archive .calendar a').first().waitFor();
@@ -456,10 +461,7 @@ test('practice: a court thrown on, par and the bar, then the next court', async 
   const w = await context('practice');
   const page = await newPage(w);
   // With a profile, the throws count on it.
-  await page.goto(`${base}/#/profile`);
-  await page.fill('#profile-form input[name=name]', 'Practiser');
-  await page.click('#profile-form button');
-  await page.locator('#profile').waitFor();
+  await makeProfile(page, 'Practiser');
   await page.goto(`${base}/#/practice`);
   await page.locator('#practice #public-cards .pick').first().waitFor();
   await axeCheck(page, 'practice');
