@@ -33,8 +33,25 @@ function append(el, children) {
 
 /** Replace the contents of `el`. */
 export function mount(el, ...children) {
+  // Keep the focus (and the caret) on a control with an id that the new content has too.
+  const active = document.activeElement;
+  const inside = active && active !== el && el.contains(active);
+  const id = inside && active.id ? active.id : null;
+  const caret = id && typeof active.selectionStart === 'number' ? active.selectionStart : null;
   el.replaceChildren();
   append(el, children);
+  // The view's heading (where navigation put the focus) hands it on to the new heading.
+  const again = id ? document.getElementById(id) : inside && active.tagName === 'H2' ? focusable(el.querySelector('h2')) : null;
+  if (again) {
+    again.focus({ preventScroll: true });
+    if (caret !== null && again.setSelectionRange) again.setSelectionRange(caret, caret);
+  }
+}
+
+/** `el`, focusable from script (not by Tab), or null. */
+export function focusable(el) {
+  if (el && !el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');
+  return el;
 }
 
 const banner = () => document.getElementById('error');
@@ -106,3 +123,44 @@ export function contributionBars(contributions) {
 export function stars(n, of = 3) {
   return h('span.stars', { 'aria-label': `${n} of ${of} stars` }, '★'.repeat(n) + '☆'.repeat(Math.max(0, of - n)));
 }
+
+/** A rank's tier, in words (the service's `tier`, or derived from the rank when missing). */
+const TIERS = { bacio: 'bacio', close: 'close', in_the_hunt: 'in the hunt', wide: 'wide', long_way_off: 'long way off' };
+export function tierText(tier, rank) {
+  let t = tier;
+  if (!t && rank) t = rank === 1 ? 'bacio' : rank <= 10 ? 'close' : rank <= 100 ? 'in_the_hunt' : rank <= 1000 ? 'wide' : 'long_way_off';
+  return TIERS[t] || t || '';
+}
+
+/** "#12 · in the hunt" */
+export const rankTier = (rank, tier) => `#${rank} · ${tierText(tier, rank)}`;
+
+/** A tier badge: the word, and a class per tier (the colour only repeats the word). */
+export function tierBadge(tier, rank) {
+  const t = tier || tierText(null, rank).replace(/ /g, '_');
+  return h(`span.tier.tier-${t}`, tierText(tier, rank));
+}
+
+/** Say something to screen readers (the page's one polite live region). */
+export function announce(text) {
+  const el = document.getElementById('announce');
+  if (!el) return;
+  el.textContent = '';
+  setTimeout(() => { el.textContent = text; }, 50);
+}
+
+/** A sign toggle's words for a screen reader. */
+export const signWord = (s) => (s < 0 ? 'minus' : 'plus');
+
+/** What Enter does on the current view (throw), unless the key lands on a control or in a form
+ *  (a field marked `data-enter-throws`, the joker's word, throws too). */
+let enterAction = null;
+export function onEnter(fn) { enterAction = fn; }
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Enter' || !enterAction || e.defaultPrevented) return;
+  const t = e.target;
+  const control = t.closest && t.closest('button, a, input, select, textarea, summary, form');
+  if (control && !(t.dataset && 'enterThrows' in t.dataset)) return;
+  e.preventDefault();
+  enterAction();
+});

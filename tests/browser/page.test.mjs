@@ -1,14 +1,16 @@
 // The page in a real browser: Debian's headless Chromium driven by playwright-core, against the
 // release binary on a random port (rate limits off). Run by scripts/browser-test.sh.
 //
-// Every page must log no console error and request nothing from another origin. Screenshots
+// Every page must log no console error and request nothing from another origin, and every view
+// must pass axe-core (npm, run in the page) with no serious or critical violation. Screenshots
 // and the measured figures go to $CARGO_TARGET_DIR/screenshots/.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -19,13 +21,16 @@ const BIN = join(TARGET, 'release', 'word-bocce');
 const SHOTS = join(TARGET, 'screenshots');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TIMEOUT = 15_000;
+// axe-core's script, evaluated in the page (the page's CSP allows only its own scripts, and
+// evaluation from the test is not subject to it, where an added <script> tag would be).
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let server;
 let serverLog = '';
 let base;
 let browser;
 let sseDeployed;
-const figures = {};
+const figures = { axe: {} };
 const watched = [];
 
 function freePort() {
@@ -115,6 +120,19 @@ async function newPage(w) {
   return page;
 }
 
+/** axe-core on the view on screen: no serious or critical violation (the others are counted in
+ * the figures). */
+async function axeCheck(page, view) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+  });
+  figures.axe[view] = violations.map((v) => `${v.impact}: ${v.id}`);
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad, [], `axe on ${view}: serious or critical violations`);
+}
+
 /** Pairs of labels in the picture under `scope` whose drawn boxes overlap by more than 2 px
  * each way (what the page's placement must avoid). */
 function labelClashes(page, scope) {
@@ -132,6 +150,14 @@ function labelClashes(page, scope) {
     }
     return clashes;
   }, scope);
+}
+
+/** A puzzle profile made on the page (its token kept in the browser). */
+async function makeProfile(page, name) {
+  await page.goto(`${base}/#/profile`);
+  await page.fill('#profile-form input[name=name]', name);
+  await page.click('#profile-form button');
+  await page.locator('#profile').waitFor();
 }
 
 /** Pick a public card, a private card (not the joker when there is another) and signs; throw. */
@@ -163,6 +189,8 @@ test('two players play a match: live lobby, round, result, resolution, reload, f
   const guest = await newPage(guestW);
 
   await host.goto(`${base}/`);
+  await host.locator('#create-form').waitFor();
+  await axeCheck(host, 'home');
   await host.fill('#create-form input[name=name]', 'Browser game');
   await host.fill('#create-form input[name=player]', 'Alice');
   await host.click('#create-form summary');
@@ -181,6 +209,9 @@ test('two players play a match: live lobby, round, result, resolution, reload, f
   await guest.locator('#players li', { hasText: 'Bob' }).waitFor();
   await host.locator('#players li', { hasText: 'Bob' }).waitFor();
   await host.screenshot({ path: join(SHOTS, 'lobby.png') });
+  await axeCheck(host, 'match lobby');
+  // Navigation puts the focus on the new view's heading.
+  assert.equal(await host.evaluate(() => document.activeElement.tagName), 'H2');
 
   // A reload keeps the guest's seat: no join form, still Bob.
   await guest.reload();
@@ -192,6 +223,10 @@ test('two players play a match: live lobby, round, result, resolution, reload, f
   await host.locator('#public-cards').waitFor();
   await guest.locator('#public-cards').waitFor();
   const [start, target] = await host.locator('.round-head .word').allTextContents();
+  await axeCheck(guest, 'match round');
+  // The sign toggles say plus or minus; the clock says it in words.
+  assert.match(await guest.locator('#public-cards .sign').first().getAttribute('aria-label'), /^plus or minus /);
+  assert.match(await guest.textContent('.clock'), /Time left \d+:\d\d/);
   assert.deepEqual(await guest.locator('.round-head .word').allTextContents(), [start, target]);
 
   figures.submit_to_result_ms = [];
@@ -215,10 +250,16 @@ test('two players play a match: live lobby, round, result, resolution, reload, f
     const rows = page.locator('#resolution tbody tr');
     assert.equal(await rows.count(), 2);
     for (const rank of await page.locator('#resolution td.rank').allTextContents()) assert.match(rank, /^#\d+$/);
-    for (const par of await page.locator('#resolution td.par').allTextContents()) assert.match(par, /\d\.\d{3} \(#\d+\)$/);
+    for (const par of await page.locator('#resolution td.par').allTextContents()) {
+      assert.match(par, /\d\.\d{3} \(#\d+ · (bacio|close|in the hunt|wide|long way off)\)$/);
+    }
+    for (const tier of await page.locator('#resolution td.tier-cell').allTextContents()) {
+      assert.match(tier, /^(bacio|close|in the hunt|wide|long way off)$/);
+    }
     await page.locator('#standings tbody tr').first().waitFor();
   }
   await guest.screenshot({ path: join(SHOTS, 'resolved.png'), fullPage: true });
+  await axeCheck(guest, 'resolved round');
   // Anyone's move can be drawn from the table.
   await guest.locator('#resolution tbody tr', { hasText: 'Alice' }).locator('button').click();
   await guest.locator('#resolution svg.court .pt-result').waitFor();
@@ -349,16 +390,26 @@ test('a puzzle solved to three stars with the optimal move', async (t) => {
   }
   const w = await context('puzzler');
   const page = await newPage(w);
-  await page.goto(`${base}/#/profile`);
-  await page.fill('#profile-form input[name=name]', 'Puzzler');
-  await page.click('#profile-form button');
-  await page.locator('#profile').waitFor();
+  await makeProfile(page, 'Puzzler');
 
   await page.goto(`${base}/#/daily`);
+  await page.locator('#daily-archive .calendar a').first().waitFor();
+  assert.match(await page.textContent('#streak'), /Streak: 0 days · best streak: 0 days/);
+  const days = await page.locator('#daily-archive .calendar a').count();
+  assert.ok(days >= 12, `${days} days in the archive`);
+  await page.screenshot({ path: join(SHOTS, 'daily-archive.png'), fullPage: true });
+  await axeCheck(page, 'daily archive');
+  // The first day opens its own puzzle.
+  await page.click('#daily-archive .calendar a[data-date="2026-11-23"]');
+  await page.locator('#puzzle h2', { hasText: 'of 2026-11-23' }).waitFor();
+  await page.goto(`${base}/#/daily`);
+  await page.click('#today-puzzle');
   await page.locator('#puzzle').waitFor();
   await page.click('#hint-button');
   await page.locator('#hint').waitFor();
   await page.goto(`${base}/#/puzzles`);
+  await page.locator('#puzzles .puzzle-list a').first().waitFor();
+  await axeCheck(page, 'puzzles list');
   await page.locator('#puzzles .puzzle-list a').first().click();
   await page.locator('#allowed-cards').waitFor();
 
@@ -390,6 +441,88 @@ test('a puzzle solved to three stars with the optimal move', async (t) => {
   for (const word of [move.pub, move.priv]) assert.ok(!share.includes(word), `no spoiler in "${share}"`);
   await page.locator('#puzzle-result svg.court .pt-result').waitFor();
   assert.deepEqual(await labelClashes(page, '#puzzle-result'), [], 'no label hides another');
+  assert.match(await page.textContent('#puzzle-result .tier'), /^(bacio|close|in the hunt|wide|long way off)$/);
+  // Try your own words, then vote.
+  await page.fill('#free-word-0', move.pub);
+  await page.click('#free-sign-1');
+  assert.equal(await page.locator('#free-sign-1').getAttribute('aria-label'), 'minus word 2');
+  await page.fill('#free-word-1', move.priv);
+  await page.press('#free-word-1', 'Enter');
+  await page.locator('#free-result #free-rank').waitFor();
+  await page.fill('#vote-comment', 'a fine puzzle');
+  await page.click('#vote [data-vote="more_fun"]');
+  await page.locator('#vote-thanks').waitFor();
   await page.screenshot({ path: join(SHOTS, 'puzzle.png'), fullPage: true });
+  await axeCheck(page, 'puzzle');
+  assertClean(w);
+});
+
+test('practice: a court thrown on, par and the bar, then the next court', async () => {
+  const w = await context('practice');
+  const page = await newPage(w);
+  // With a profile, the throws count on it.
+  await makeProfile(page, 'Practiser');
+  await page.goto(`${base}/#/practice`);
+  await page.locator('#practice #public-cards .pick').first().waitFor();
+  await axeCheck(page, 'practice');
+  const firstStart = await page.textContent('#practice .word.start');
+  await page.locator('#public-cards .pick').first().click();
+  await page.locator('#private-cards .pick').first().click();
+  await page.locator('#private-cards .chosen .sign').click();
+  assert.equal(await page.locator('#private-cards .chosen .sign').getAttribute('aria-label'),
+    `minus ${await page.textContent('#private-cards .chosen .pick')}`);
+  // Enter throws (the focus on the page, not on a control).
+  await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press('Enter');
+  await page.locator('#practice-result #par').waitFor();
+  assert.match(await page.textContent('#practice-result .tier'), /^(bacio|close|in the hunt|wide|long way off)$/);
+  assert.match(await page.textContent('#par .preview'), /\d\.\d{3} \(#\d+ · [a-z ]+\)$/);
+  assert.match(await page.textContent('#of-par'), /% of the way to par|at par or beyond/);
+  const width = await page.locator('#par .partrack .bar').evaluate((b) => b.style.width);
+  assert.match(width, /^\d+%$/);
+  // The result is announced (the live region).
+  await page.locator('#announce', { hasText: /Par is rank \d+/ }).waitFor({ state: 'attached' });
+  await page.screenshot({ path: join(SHOTS, 'practice.png'), fullPage: true });
+  await axeCheck(page, 'practice result');
+  await page.locator('#practice-stats', { hasText: 'Your practice: 1 court, 1 throw' }).waitFor();
+  // A second throw on the same court, then the next court.
+  await page.locator('#public-cards .pick').nth(1).click();
+  await page.click('#submit');
+  await page.locator('#practice-result details').waitFor();
+  await page.click('#next-court');
+  await page.waitForFunction((s) => document.querySelector('#practice .word.start')?.textContent !== s
+    || !document.querySelector('#practice-result'), firstStart);
+  assert.equal(await page.locator('#practice-result').count(), 0);
+  assertClean(w);
+});
+
+test('a match against the computer, played to its end', async () => {
+  const w = await context('solo');
+  const page = await newPage(w);
+  await page.goto(`${base}/`);
+  await page.fill('#computer-form input[name=player]', 'Solo');
+  await page.fill('#computer-form input[name=rounds]', '2');
+  await page.click('#computer-form button[type=submit]');
+  await page.waitForURL(/#\/match\//);
+  await page.locator('#public-cards').waitFor();
+  assert.match(await page.locator('.round-head h3').textContent(), /Round 1/);
+  for (let round = 1; round <= 2; round++) {
+    await throwMove(page, round === 2);
+    // One person and a bot: the round resolves with the person's move, and says so.
+    await page.locator('#resolution').waitFor();
+    await page.locator('#announce', { hasText: `Round ${round} is over` }).waitFor({ state: 'attached' });
+    assert.equal(await page.locator('#resolution tbody tr').count(), 2);
+    await page.locator('#resolution tbody tr', { hasText: 'bot · medium' }).waitFor();
+    if (round === 1) {
+      await page.screenshot({ path: join(SHOTS, 'against-the-computer.png'), fullPage: true });
+      await page.click('#next-round');
+      await page.locator('.round-head h3', { hasText: 'Round 2' }).waitFor();
+    }
+  }
+  await page.locator('#final tbody tr').nth(1).waitFor();
+  assert.match(await page.textContent('#final .winner'), /wins!$/);
+  assert.match(await page.textContent('#final'), /bot · medium/);
+  await page.screenshot({ path: join(SHOTS, 'against-the-computer-final.png'), fullPage: true });
+  await axeCheck(page, 'final table');
   assertClean(w);
 });
