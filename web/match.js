@@ -249,7 +249,17 @@ export function renderMatch(root, id) {
     for (const t of ['player_joined', 'round_started', 'move_submitted', 'round_resolved', 'match_finished', 'message']) {
       es.addEventListener(t, onEvent);
     }
+    // The server ends the stream after match_finished: close it here too, so the browser does
+    // not try to reconnect to a finished match (and the header says so, not "reconnecting").
+    es.addEventListener('match_finished', () => {
+      if (es) es.close();
+      es = null;
+      stopPolling();
+      st.live = 'over';
+      markLive();
+    });
     es.onerror = () => {
+      if (!es) return;
       if (es.readyState === EventSource.CLOSED) { es = null; st.live = 'polling'; }
       else st.live = 'reconnecting';
       markLive();
@@ -279,7 +289,10 @@ export function renderMatch(root, id) {
 
   function markLive() {
     const el = root.querySelector('#live');
-    if (el) el.textContent = st.live === 'live' ? 'live' : st.live === 'polling' ? 'updating every 1.5 s' : 'reconnecting…';
+    if (el) {
+      el.textContent = st.live === 'live' ? 'live' : st.live === 'over' ? 'match over'
+        : st.live === 'polling' ? 'updating every 1.5 s' : 'reconnecting…';
+    }
   }
 
   function tick() {

@@ -522,6 +522,8 @@ test('a match against the computer, played to its end', async () => {
   await page.locator('#final tbody tr').nth(1).waitFor();
   assert.match(await page.textContent('#final .winner'), /wins!$/);
   assert.match(await page.textContent('#final'), /bot · medium/);
+  // The stream ends with the match: the header says so, and does not try to reconnect.
+  await page.locator('#live', { hasText: 'match over' }).waitFor();
   await page.screenshot({ path: join(SHOTS, 'against-the-computer-final.png'), fullPage: true });
   await axeCheck(page, 'final table');
   assertClean(w);
