@@ -179,6 +179,85 @@ unsafe fn count_above_avx2(
     count_above_generic(level, vectors, dim, queries, nq, moves, thresholds, counts)
 }
 
+/// `tile[k * TILE + l] = rows[l * dim + k]` for a whole tile of TILE rows: in registers with
+/// AVX-512 (16 × 16 blocks), else value by value.
+#[inline(always)]
+fn transpose_tile(level: crate::simd::Level, rows: &[f32], dim: usize, tile: &mut [f32]) {
+    assert!(rows.len() >= TILE * dim && tile.len() >= TILE * dim);
+    #[cfg(target_arch = "x86_64")]
+    {
+        use crate::simd::Level;
+        match level {
+            // SAFETY: the features were detected at run time; lengths checked above.
+            Level::Avx512Vnni => return unsafe { transpose_avx512(rows, dim, tile) },
+            Level::Avx2 | Level::Scalar => {}
+        }
+    }
+    let _ = level;
+    for k in 0..dim {
+        let out = &mut tile[k * TILE..(k + 1) * TILE];
+        for (l, o) in out.iter_mut().enumerate() {
+            *o = rows[l * dim + k];
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn transpose_avx512(rows: &[f32], dim: usize, tile: &mut [f32]) {
+    use std::arch::x86_64::*;
+    // 16 × 16 blocks transposed in registers: four butterfly stages, each exchanging the
+    // elements whose row and lane differ in one bit (s = 8, 4, 2, 1), two-source permutes.
+    let stage = |s: usize| -> (__m512i, __m512i) {
+        let (mut lo, mut hi) = ([0i32; 16], [0i32; 16]);
+        for l in 0..16usize {
+            let (v, s16) = (l as i32, s as i32);
+            if l & s == 0 {
+                lo[l] = v;
+                hi[l] = v + s16;
+            } else {
+                lo[l] = 16 + v - s16;
+                hi[l] = 16 + v;
+            }
+        }
+        // SAFETY: 16 i32 each.
+        unsafe {
+            (
+                _mm512_loadu_si512(lo.as_ptr().cast()),
+                _mm512_loadu_si512(hi.as_ptr().cast()),
+            )
+        }
+    };
+    let stages = [stage(8), stage(4), stage(2), stage(1)];
+    let full = dim / 16 * 16;
+    for kb in (0..full).step_by(16) {
+        let mut r = [_mm512_setzero_ps(); 16];
+        for (l, x) in r.iter_mut().enumerate() {
+            // SAFETY: row l's values kb..kb + 16 lie in rows (kb + 16 <= dim).
+            *x = unsafe { _mm512_loadu_ps(rows.as_ptr().add(l * dim + kb)) };
+        }
+        for (n, s) in [8usize, 4, 2, 1].into_iter().enumerate() {
+            let (lo, hi) = stages[n];
+            for i in 0..16 {
+                if i & s == 0 {
+                    let (a, b) = (r[i], r[i + s]);
+                    r[i] = _mm512_permutex2var_ps(a, lo, b);
+                    r[i + s] = _mm512_permutex2var_ps(a, hi, b);
+                }
+            }
+        }
+        for (k, x) in r.iter().enumerate() {
+            // SAFETY: tile holds TILE * dim values and kb + k < dim.
+            unsafe { _mm512_storeu_ps(tile.as_mut_ptr().add((kb + k) * TILE), *x) };
+        }
+    }
+    for k in full..dim {
+        for l in 0..TILE {
+            tile[k * TILE + l] = rows[l * dim + k];
+        }
+    }
+}
+
 /// The dots of a transposed tile's 16 rows with GROUP queries (`queries`: GROUP × dim), each
 /// lane a fused multiply-add chain in index order (as [`dot_in_order`]).
 #[inline(always)]
@@ -295,13 +374,7 @@ fn count_above_generic(
             // last tile repeats its last row).
             let r0 = first + t0;
             if lanes == TILE {
-                let rows = &vectors[r0 * dim..(r0 + TILE) * dim];
-                for k in 0..dim {
-                    let out = &mut tile[k * TILE..(k + 1) * TILE];
-                    for (l, o) in out.iter_mut().enumerate() {
-                        *o = rows[l * dim + k];
-                    }
-                }
+                transpose_tile(level, &vectors[r0 * dim..(r0 + TILE) * dim], dim, &mut tile);
             } else {
                 for l in 0..TILE {
                     let r = r0 + l.min(lanes - 1);
@@ -346,6 +419,24 @@ fn count_above_generic(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tile_is_transposed_alike_at_every_level() {
+        use crate::simd::{level, Level};
+        for dim in [5, 16, 50, 300] {
+            let rows: Vec<f32> = (0..TILE * dim).map(|i| i as f32).collect();
+            let mut want = vec![0f32; TILE * dim];
+            transpose_tile(Level::Scalar, &rows, dim, &mut want);
+            for (k, chunk) in want.chunks(TILE).enumerate() {
+                for (l, &x) in chunk.iter().enumerate() {
+                    assert_eq!(x, rows[l * dim + k]);
+                }
+            }
+            let mut got = vec![0f32; TILE * dim];
+            transpose_tile(level(), &rows, dim, &mut got);
+            assert_eq!(got, want, "dim {dim}, level {}", level().name());
+        }
+    }
 
     #[test]
     fn dots_in_order_are_what_the_lanes_compute() {
