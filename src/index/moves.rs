@@ -179,8 +179,8 @@ unsafe fn count_above_avx2(
     count_above_generic(level, vectors, dim, queries, nq, moves, thresholds, counts)
 }
 
-/// `tile[k * TILE + l] = rows[l * dim + k]` for a whole tile of TILE rows: in registers with
-/// AVX-512 (16 × 16 blocks), else value by value.
+/// `tile[k * TILE + l] = rows[l * dim + k]` for a whole tile of TILE rows: in registers, 8 × 8
+/// blocks, with AVX2 (on AVX-512 machines too), else value by value.
 #[inline(always)]
 fn transpose_tile(level: crate::simd::Level, rows: &[f32], dim: usize, tile: &mut [f32]) {
     assert!(rows.len() >= TILE * dim && tile.len() >= TILE * dim);
@@ -189,8 +189,9 @@ fn transpose_tile(level: crate::simd::Level, rows: &[f32], dim: usize, tile: &mu
         use crate::simd::Level;
         match level {
             // SAFETY: the features were detected at run time; lengths checked above.
-            Level::Avx512Vnni => return unsafe { transpose_avx512(rows, dim, tile) },
-            Level::Avx2 | Level::Scalar => {}
+            // (AVX-512's two-source permutes were slower here than AVX2's 8 × 8 shuffles.)
+            Level::Avx512Vnni | Level::Avx2 => return unsafe { transpose_avx2(rows, dim, tile) },
+            Level::Scalar => {}
         }
     }
     let _ = level;
@@ -203,52 +204,38 @@ fn transpose_tile(level: crate::simd::Level, rows: &[f32], dim: usize, tile: &mu
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn transpose_avx512(rows: &[f32], dim: usize, tile: &mut [f32]) {
+#[target_feature(enable = "avx2")]
+unsafe fn transpose_avx2(rows: &[f32], dim: usize, tile: &mut [f32]) {
     use std::arch::x86_64::*;
-    // 16 × 16 blocks transposed in registers: four butterfly stages, each exchanging the
-    // elements whose row and lane differ in one bit (s = 8, 4, 2, 1), two-source permutes.
-    let stage = |s: usize| -> (__m512i, __m512i) {
-        let (mut lo, mut hi) = ([0i32; 16], [0i32; 16]);
-        for l in 0..16usize {
-            let (v, s16) = (l as i32, s as i32);
-            if l & s == 0 {
-                lo[l] = v;
-                hi[l] = v + s16;
-            } else {
-                lo[l] = 16 + v - s16;
-                hi[l] = 16 + v;
+    // 8 × 8 blocks in registers: butterflies exchanging 4, 2 and 1 values between pairs of
+    // rows (128-bit halves, 64-bit pairs, single values).
+    let full = dim / 8 * 8;
+    for g in [0, 8] {
+        for kb in (0..full).step_by(8) {
+            let mut r = [_mm256_setzero_ps(); 8];
+            for (l, x) in r.iter_mut().enumerate() {
+                // SAFETY: row g + l's values kb..kb + 8 lie in rows (kb + 8 <= dim).
+                *x = unsafe { _mm256_loadu_ps(rows.as_ptr().add((g + l) * dim + kb)) };
             }
-        }
-        // SAFETY: 16 i32 each.
-        unsafe {
-            (
-                _mm512_loadu_si512(lo.as_ptr().cast()),
-                _mm512_loadu_si512(hi.as_ptr().cast()),
-            )
-        }
-    };
-    let stages = [stage(8), stage(4), stage(2), stage(1)];
-    let full = dim / 16 * 16;
-    for kb in (0..full).step_by(16) {
-        let mut r = [_mm512_setzero_ps(); 16];
-        for (l, x) in r.iter_mut().enumerate() {
-            // SAFETY: row l's values kb..kb + 16 lie in rows (kb + 16 <= dim).
-            *x = unsafe { _mm512_loadu_ps(rows.as_ptr().add(l * dim + kb)) };
-        }
-        for (n, s) in [8usize, 4, 2, 1].into_iter().enumerate() {
-            let (lo, hi) = stages[n];
-            for i in 0..16 {
-                if i & s == 0 {
-                    let (a, b) = (r[i], r[i + s]);
-                    r[i] = _mm512_permutex2var_ps(a, lo, b);
-                    r[i + s] = _mm512_permutex2var_ps(a, hi, b);
-                }
+            for i in [0, 1, 2, 3] {
+                let (a, b) = (r[i], r[i + 4]);
+                r[i] = _mm256_permute2f128_ps::<0x20>(a, b);
+                r[i + 4] = _mm256_permute2f128_ps::<0x31>(a, b);
             }
-        }
-        for (k, x) in r.iter().enumerate() {
-            // SAFETY: tile holds TILE * dim values and kb + k < dim.
-            unsafe { _mm512_storeu_ps(tile.as_mut_ptr().add((kb + k) * TILE), *x) };
+            for i in [0, 1, 4, 5] {
+                let (a, b) = (r[i], r[i + 2]);
+                r[i] = _mm256_shuffle_ps::<0x44>(a, b);
+                r[i + 2] = _mm256_shuffle_ps::<0xEE>(a, b);
+            }
+            for i in [0, 2, 4, 6] {
+                let (a, b) = (r[i], r[i + 1]);
+                r[i] = _mm256_blend_ps::<0xAA>(a, _mm256_moveldup_ps(b));
+                r[i + 1] = _mm256_blend_ps::<0xAA>(_mm256_movehdup_ps(a), b);
+            }
+            for (k, x) in r.iter().enumerate() {
+                // SAFETY: tile holds TILE * dim values, kb + k < dim and g + 8 <= TILE.
+                unsafe { _mm256_storeu_ps(tile.as_mut_ptr().add((kb + k) * TILE + g), *x) };
+            }
         }
     }
     for k in full..dim {
