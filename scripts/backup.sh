@@ -26,18 +26,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 helper=$here/backup_helper.py
 
-# CONFIG_FILE: the names the environment leaves unset (an empty value means unset).
-if [ -n "${CONFIG_FILE:-}" ]; then
-  while IFS= read -r line || [ -n "$line" ]; do
-    case $line in '#'* | '') continue ;; esac
-    name=${line%%=*} value=${line#*=}
-    case $name in
-      DATABASE_URL | SQLITE_PATH | REDIS_URL | REDIS_KEY_PREFIX | SNAPSHOT_PATH)
-        [ -z "${!name:-}" ] && [ -n "$value" ] && export "$name=$value"
-        ;;
-    esac
-  done < "$CONFIG_FILE"
-fi
+# shellcheck source=scripts/backup-stores.sh
+. "$here/backup-stores.sh" backup
 
 backup_dir=${BACKUP_DIR:?BACKUP_DIR names where backups go}
 keep_daily=${BACKUP_KEEP_DAILY:-7}
@@ -47,19 +37,6 @@ epoch=$(date -u -d "${BACKUP_NOW:-now}" +%s)
 stamp=$(date -u -d "@$epoch" +%Y-%m-%dT%H%M%SZ)
 stamp_re='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{6}Z$'
 
-database_url=${DATABASE_URL:-}
-sqlite_path=${SQLITE_PATH:-}
-case $database_url in
-  postgres://* | postgresql://*) sqlite_path="" ;;
-  sqlite:*) sqlite_path=${database_url#sqlite:} sqlite_path=${sqlite_path#//} database_url="" ;;
-  "") ;;
-  *) echo "backup: DATABASE_URL is neither postgres:// nor sqlite:" >&2; exit 2 ;;
-esac
-[ "$sqlite_path" = ":memory:" ] && sqlite_path=""
-redis_url=${REDIS_URL:-}
-redis_prefix=${REDIS_KEY_PREFIX:-wb:}
-snapshot_path=${SNAPSHOT_PATH:-}
-[ "$snapshot_path" = off ] && snapshot_path=""
 [ -n "$redis_url" ] && snapshot_path=""   # with Redis the service keeps no snapshot
 
 if [ -z "$database_url$sqlite_path$redis_url$snapshot_path" ]; then

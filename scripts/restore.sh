@@ -25,28 +25,8 @@ helper=$here/backup_helper.py
 [ $# -eq 1 ] || { echo "usage: $0 BACKUP_PATH" >&2; exit 2; }
 src=$(cd "$1" && pwd)
 
-if [ -n "${CONFIG_FILE:-}" ]; then
-  while IFS= read -r line || [ -n "$line" ]; do
-    case $line in '#'* | '') continue ;; esac
-    name=${line%%=*} value=${line#*=}
-    case $name in
-      DATABASE_URL | SQLITE_PATH | REDIS_URL | REDIS_KEY_PREFIX | SNAPSHOT_PATH)
-        [ -z "${!name:-}" ] && [ -n "$value" ] && export "$name=$value"
-        ;;
-    esac
-  done < "$CONFIG_FILE"
-fi
-
-database_url=${DATABASE_URL:-}
-sqlite_path=${SQLITE_PATH:-}
-case $database_url in
-  postgres://* | postgresql://*) sqlite_path="" ;;
-  sqlite:*) sqlite_path=${database_url#sqlite:} sqlite_path=${sqlite_path#//} database_url="" ;;
-esac
-[ "$sqlite_path" = ":memory:" ] && sqlite_path=""
-redis_url=${REDIS_URL:-}
-snapshot_path=${SNAPSHOT_PATH:-}
-[ "$snapshot_path" = off ] && snapshot_path=""
+# shellcheck source=scripts/backup-stores.sh
+. "$here/backup-stores.sh" restore
 
 case $src in *.incomplete) echo "restore: $src is a failed backup run" >&2; exit 1 ;; esac
 [ -f "$src/MANIFEST" ] || { echo "restore: $src has no MANIFEST: not a backup of backup.sh" >&2; exit 1; }

@@ -48,9 +48,7 @@ impl CourtId {
     /// `"{difficulty}-{seed as 16 hex digits}"`.
     pub fn parse(id: &str) -> Option<CourtId> {
         let (d, hex) = id.split_once('-')?;
-        let difficulty = Difficulty::ALL
-            .into_iter()
-            .find(|x| difficulty_name(*x) == d)?;
+        let difficulty = Difficulty::ALL.into_iter().find(|x| x.as_str() == d)?;
         if hex.len() != 16 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
             return None;
         }
@@ -75,15 +73,7 @@ impl CourtId {
 
 impl std::fmt::Display for CourtId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}-{:016x}", difficulty_name(self.difficulty), self.seed)
-    }
-}
-
-fn difficulty_name(d: Difficulty) -> &'static str {
-    match d {
-        Difficulty::Easy => "easy",
-        Difficulty::Medium => "medium",
-        Difficulty::Hard => "hard",
+        write!(f, "{}-{:016x}", self.difficulty.as_str(), self.seed)
     }
 }
 
@@ -174,7 +164,10 @@ impl Practice {
     /// The court `id` names if this instance holds it dealt (`None` for an id it cannot parse
     /// too: [`court`](Self::court) says why).
     pub fn cached(&self, id: &str) -> Option<Arc<Court>> {
-        let id = CourtId::parse(id)?;
+        self.cached_id(CourtId::parse(id)?)
+    }
+
+    fn cached_id(&self, id: CourtId) -> Option<Arc<Court>> {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(c) = cache[0].get(&id) {
             return Some(c.clone());
@@ -185,7 +178,7 @@ impl Practice {
     }
 
     fn court_by_id(&self, id: CourtId) -> Option<Arc<Court>> {
-        if let Some(c) = self.cached(&id.to_string()) {
+        if let Some(c) = self.cached_id(id) {
             return Some(c);
         }
         let court = Arc::new(deal_court(&self.engine, id)?);

@@ -207,11 +207,7 @@ pub fn share_text(
 ) -> String {
     let s = stars.min(3) as usize;
     let earned = "★".repeat(s) + &"☆".repeat(3 - s);
-    let difficulty = match p.difficulty {
-        crate::game::deal::Difficulty::Easy => "easy",
-        crate::game::deal::Difficulty::Medium => "medium",
-        crate::game::deal::Difficulty::Hard => "hard",
-    };
+    let difficulty = p.difficulty.as_str();
     let similarity = similarity
         .map(|s| format!(" · similarity {s:.3}"))
         .unwrap_or_default();
