@@ -91,6 +91,7 @@ fn main() {
         metrics,
         defaults: MatchSettings::default(),
         seeds: Seeds::new(Some(7)),
+        reads: Default::default(),
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

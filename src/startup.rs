@@ -110,6 +110,7 @@ impl Application {
             metrics: metrics.clone(),
             defaults: settings.match_defaults,
             seeds: Seeds::new(settings.rng_seed),
+            reads: Default::default(),
         };
         let practice = crate::play::Practice::new(engine.clone());
         let state = web::Data::new(AppState {

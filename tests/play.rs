@@ -58,6 +58,7 @@ fn a_match_plays_to_the_end_through_the_core_with_a_moved_clock() {
         metrics: metrics.clone(),
         defaults: MatchSettings::default(),
         seeds: Seeds::new(Some(11)),
+        reads: Default::default(),
     };
     let spans = SpanNames::default();
     let subscriber = tracing_subscriber::registry().with(spans.clone());

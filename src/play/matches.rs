@@ -2,6 +2,7 @@
 //! (on any instance, with the Redis store), rounds resolve lazily when due, and a deal runs off
 //! the async workers from a copy of the match and is applied if the table did not change.
 
+use super::reads::{MatchRead, Reads};
 use super::PlayError;
 use crate::clock::SharedClock;
 use crate::engine::Engine;
@@ -13,7 +14,7 @@ use crate::game::{
     SettingsInput,
 };
 use crate::metrics::Metrics;
-use crate::store::{update_typed, MatchStore};
+use crate::store::{update_typed, Fetched, MatchStore, StoreError};
 use crate::tokens::{hash_token, new_id, new_token};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -66,6 +67,8 @@ pub struct Matches {
     pub metrics: Arc<Metrics>,
     pub defaults: MatchSettings,
     pub seeds: Seeds,
+    /// The serialised views of recently read match versions ([`super::reads`]).
+    pub reads: Reads,
 }
 
 impl Matches {
@@ -174,7 +177,7 @@ impl Matches {
             .store
             .get(id)
             .await?
-            .ok_or_else(|| crate::store::StoreError::NotFound(id.to_string()))?;
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
         if m.due(self.now()) {
             let clock = self.clock.clone();
             return Ok(update_typed(self.store.as_ref(), id, |m| {
@@ -186,12 +189,34 @@ impl Matches {
         Ok(m)
     }
 
-    /// The current round of match `id`, with the match it belongs to.
-    pub async fn current_round(&self, id: &str) -> Result<(Match, RoundView), PlayError> {
-        let m = self.load(id).await?;
-        let round = m.current_round().ok_or(GameError::NoRoundYet)?;
-        let view = m.round_view(round);
-        Ok((m, view))
+    /// The views of match `id` as any reader sees it now (its round resolved first if that is
+    /// due): shared by every read of the same version, serialised once.
+    #[tracing::instrument(level = "debug", skip_all, fields(match_id = %id))]
+    pub async fn read(&self, id: &str) -> Result<Arc<MatchRead>, PlayError> {
+        let held = self.reads.fresh(id, self.now());
+        let m = match self
+            .store
+            .get_newer(id, held.as_ref().map(|r| r.version))
+            .await?
+        {
+            Fetched::Unchanged => {
+                return held.ok_or_else(|| {
+                    GameError::Internal("a store found no change to a version not asked".into())
+                        .into()
+                })
+            }
+            Fetched::Missing => {
+                self.reads.forget(id);
+                return Err(StoreError::NotFound(id.to_string()).into());
+            }
+            Fetched::Changed(m) => m,
+        };
+        let m = if m.due(self.now()) {
+            self.load(id).await?
+        } else {
+            *m
+        };
+        self.reads.hold(&m)
     }
 
     /// What player `player_id` may see (their token's hash must be theirs).

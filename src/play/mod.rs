@@ -6,6 +6,8 @@
 pub mod feedback;
 pub mod matches;
 pub mod practice;
+pub mod reads;
+pub mod recent;
 
 pub use matches::Matches;
 pub use practice::Practice;

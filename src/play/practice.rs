@@ -6,6 +6,7 @@
 //! instance keeps the courts it dealt lately in a bounded cache, so a throw costs a move's
 //! scoring, not a deal.
 
+use super::recent::Recent;
 use crate::embeddings::WordId;
 use crate::engine::Engine;
 use crate::game::bots::{self, OrderedMove};
@@ -14,8 +15,7 @@ use crate::game::{GameError, MatchSettings};
 use crate::scoring::{self, MoveScore};
 use crate::text::quoted;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Why a court or a throw is refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -112,18 +112,14 @@ pub fn of_par(start: f32, par: f32, similarity: f32) -> f32 {
 /// The courts of one service: dealt on demand, a bounded cache of the recent ones.
 pub struct Practice {
     engine: Arc<Engine>,
-    /// Two generations: lookups search both, inserts go to the first; when it is full it
-    /// becomes the second (the old second is dropped), so recently used courts stay.
-    cache: Mutex<[Courts; 2]>,
+    cache: Recent<CourtId, Arc<Court>>,
 }
-
-type Courts = HashMap<CourtId, Arc<Court>>;
 
 impl Practice {
     pub fn new(engine: Arc<Engine>) -> Practice {
         Practice {
             engine,
-            cache: Mutex::new([HashMap::new(), HashMap::new()]),
+            cache: Recent::new(CACHED_COURTS),
         }
     }
 
@@ -168,13 +164,7 @@ impl Practice {
     }
 
     fn cached_id(&self, id: CourtId) -> Option<Arc<Court>> {
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(c) = cache[0].get(&id) {
-            return Some(c.clone());
-        }
-        let c = cache[1].remove(&id)?;
-        cache[0].insert(id, c.clone());
-        Some(c)
+        self.cache.get(&id)
     }
 
     fn court_by_id(&self, id: CourtId) -> Option<Arc<Court>> {
@@ -182,12 +172,7 @@ impl Practice {
             return Some(c);
         }
         let court = Arc::new(deal_court(&self.engine, id)?);
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if cache[0].len() >= CACHED_COURTS {
-            let young = std::mem::take(&mut cache[0]);
-            cache[1] = young;
-        }
-        cache[0].insert(id, court.clone());
+        self.cache.insert(id, court.clone());
         Some(court)
     }
 

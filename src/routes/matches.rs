@@ -8,6 +8,7 @@ use super::schemas;
 use super::{bearer_hash, Limits, State};
 use crate::game::views::{BotSeat, MatchView, PlayerView, ResolveView};
 use crate::game::{BotLevel, MatchStatus, MoveInput, Name, SettingsInput, Sign, JOKER};
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -179,11 +180,15 @@ async fn create(
 }
 
 #[utoipa::path(get, path = "/match/{id}", tag = "matches", params(("id" = String, Path)),
-    responses((status = 200, body = schemas::MatchView), (status = 404, body = ProblemDoc)))]
+    responses((status = 200, body = schemas::MatchView), (status = 304), (status = 404, body = ProblemDoc)))]
 #[tracing::instrument(level = "debug", skip_all)]
-async fn get_match(state: State, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let m = state.matches.load(&path).await?;
-    Ok(HttpResponse::Ok().json(m.view()))
+async fn get_match(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let read = state.matches.read(&path).await?;
+    Ok(versioned(&req, &read.etag, &read.view))
 }
 
 #[utoipa::path(post, path = "/match/{id}/join", tag = "matches", params(("id" = String, Path)), request_body = JoinBody,
@@ -252,15 +257,22 @@ async fn current_round(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (m, view) = state.matches.current_round(&path).await?;
-    let etag = format!("\"{}-{}\"", m.id, m.version);
-    let fresh = super::none_match(&req, &etag);
-    if fresh {
-        return Ok(HttpResponse::NotModified()
-            .insert_header(("ETag", etag))
-            .finish());
+    let read = state.matches.read(&path).await?;
+    Ok(versioned(&req, &read.etag, read.round()?))
+}
+
+/// A read of one version of a match: its already-serialised JSON with the version's `ETag`,
+/// or 304 when the client holds that version.
+fn versioned(req: &HttpRequest, etag: &str, json: &bytes::Bytes) -> HttpResponse {
+    if super::none_match(req, etag) {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish();
     }
-    Ok(HttpResponse::Ok().insert_header(("ETag", etag)).json(view))
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .content_type("application/json")
+        .body(json.clone())
 }
 
 #[utoipa::path(get, path = "/match/{id}/player/{player_id}", tag = "matches", params(("id" = String, Path), ("player_id" = String, Path)), security(("bearer" = [])),

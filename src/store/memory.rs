@@ -7,7 +7,9 @@
 //! `Match::event_seq` after a restart, so resumes stay consistent).
 
 use super::events::{self, Event, EventHub, Ring};
-use super::{BoxFuture, Lifetimes, MatchStore, Mutation, StoreError, FULL_RETRY_AFTER_SECS};
+use super::{
+    BoxFuture, Fetched, Lifetimes, MatchStore, Mutation, StoreError, FULL_RETRY_AFTER_SECS,
+};
 use crate::clock::SharedClock;
 use crate::game::{Match, MatchStatus};
 use crate::metrics::Metrics;
@@ -31,7 +33,11 @@ struct Entry {
 /// result page, once); the snapshot writes its text.
 enum Held {
     Playing(Match),
-    Finished { lz4: Box<[u8]>, updated_at: u64 },
+    Finished {
+        lz4: Box<[u8]>,
+        updated_at: u64,
+        version: u64,
+    },
 }
 
 impl From<Match> for Held {
@@ -41,6 +47,7 @@ impl From<Match> for Held {
                 Ok(json) => Held::Finished {
                     lz4: lz4_flex::compress_prepend_size(&json).into_boxed_slice(),
                     updated_at: m.updated_at,
+                    version: m.version,
                 },
                 Err(_) => Held::Playing(m),
             },
@@ -66,6 +73,13 @@ impl Entry {
                     lz4_flex::decompress_size_prepended(lz4).map_err(StoreError::internal)?;
                 serde_json::from_slice(&json).map_err(StoreError::internal)
             }
+        }
+    }
+
+    fn version(&self) -> u64 {
+        match &self.held {
+            Held::Playing(m) => m.version,
+            Held::Finished { version, .. } => *version,
         }
     }
 
@@ -344,6 +358,26 @@ impl MatchStore for MemoryStore {
         )
     }
 
+    fn get_newer<'a>(
+        &'a self,
+        id: &'a str,
+        known: Option<u64>,
+    ) -> BoxFuture<'a, Result<Fetched, StoreError>> {
+        Box::pin(
+            async move {
+                let Some(e) = self.entry(id) else {
+                    return Ok(Fetched::Missing);
+                };
+                let e = e.lock().map_err(|_| poisoned())?;
+                if Some(e.version()) == known {
+                    return Ok(Fetched::Unchanged);
+                }
+                Ok(Fetched::Changed(Box::new(e.current()?)))
+            }
+            .instrument(tracing::debug_span!("store.get_newer", match_id = %id)),
+        )
+    }
+
     fn update<'a>(
         &'a self,
         id: &'a str,
@@ -370,6 +404,8 @@ impl MatchStore for MemoryStore {
                 if copy == *before {
                     return Ok(out);
                 }
+                // Every stored change is a new version (what readers' views and ETags name).
+                copy.version = copy.version.max(before.version + 1);
                 let fresh = events::diff(before, &mut copy);
                 let finished = copy.status == MatchStatus::Done;
                 let final_round = copy.players.len() + 3;
@@ -463,6 +499,12 @@ mod tests {
         MemoryStore::new(None).with_lifetimes(lifetimes, clock.clone())
     }
 
+    async fn hold(s: &MemoryStore, at: u64, matches: &[(&str, MatchStatus)]) {
+        for (id, status) in matches {
+            s.insert(a_match(id, *status, at)).await.unwrap();
+        }
+    }
+
     async fn ids(s: &MemoryStore) -> Vec<String> {
         let mut ids: Vec<String> = s.matches.read().unwrap().keys().cloned().collect();
         ids.sort();
@@ -470,18 +512,57 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn matches_leave_memory_when_their_time_is_up_by_status() {
+    async fn a_reader_gets_a_match_only_when_its_version_changed() {
+        use MatchStatus::{Done, InProgress};
         let clock = ManualClock::at(10_000);
         let s = store(100, &clock);
-        s.insert(a_match("lobby", MatchStatus::Lobby, 10_000))
-            .await
-            .unwrap();
-        s.insert(a_match("playing", MatchStatus::InProgress, 10_000))
-            .await
-            .unwrap();
-        s.insert(a_match("done", MatchStatus::Done, 10_000))
-            .await
-            .unwrap();
+        hold(&s, 10_000, &[("playing", InProgress), ("done", Done)]).await;
+        assert!(matches!(
+            s.get_newer("nope", None).await.unwrap(),
+            Fetched::Missing
+        ));
+        for id in ["playing", "done"] {
+            let Fetched::Changed(m) = s.get_newer(id, None).await.unwrap() else {
+                panic!("{id}: nothing known, so the match is read")
+            };
+            assert!(matches!(
+                s.get_newer(id, Some(m.version)).await.unwrap(),
+                Fetched::Unchanged
+            ));
+            let Fetched::Changed(again) = s.get_newer(id, Some(m.version + 7)).await.unwrap()
+            else {
+                panic!("{id}: another version is read")
+            };
+            assert_eq!(*again, *m);
+        }
+        // A change that forgets to touch the match is still a new version.
+        let before = s.get("playing").await.unwrap().unwrap().version;
+        s.update(
+            "playing",
+            Box::new(|m| {
+                m.name = "renamed".into();
+                Ok(serde_json::Value::Null)
+            }),
+        )
+        .await
+        .unwrap();
+        let Fetched::Changed(m) = s.get_newer("playing", Some(before)).await.unwrap() else {
+            panic!("a change is a new version")
+        };
+        assert_eq!((m.name.as_str(), m.version), ("renamed", before + 1));
+    }
+
+    #[tokio::test]
+    async fn matches_leave_memory_when_their_time_is_up_by_status() {
+        use MatchStatus::{Done, InProgress, Lobby};
+        let clock = ManualClock::at(10_000);
+        let s = store(100, &clock);
+        hold(
+            &s,
+            10_000,
+            &[("lobby", Lobby), ("playing", InProgress), ("done", Done)],
+        )
+        .await;
         let _listening = s.subscribe("done");
         let _gone = s.subscribe("lobby");
         drop(_gone);

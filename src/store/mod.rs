@@ -97,6 +97,17 @@ impl Default for Lifetimes {
 /// How long a client is told to wait when the store is full.
 pub const FULL_RETRY_AFTER_SECS: u64 = 60;
 
+/// What [`MatchStore::get_newer`] found.
+#[derive(Debug)]
+pub enum Fetched {
+    /// There is no such match (or it expired).
+    Missing,
+    /// The match is still at the version the reader knows.
+    Unchanged,
+    /// The match, at another version.
+    Changed(Box<Match>),
+}
+
 /// A change to one match. It may run more than once (optimistic stores retry): it must only
 /// depend on the match it is given. Returning an error leaves the match unchanged.
 pub type Mutation<'a> =
@@ -108,6 +119,22 @@ pub trait MatchStore: Send + Sync {
 
     /// A copy of a match, or `None`.
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Match>, StoreError>>;
+
+    /// Match `id` unless its version is still `known` (what a reader holds a view of): lets a
+    /// read skip copying and parsing a match that has not changed. The default reads it whole.
+    fn get_newer<'a>(
+        &'a self,
+        id: &'a str,
+        known: Option<u64>,
+    ) -> BoxFuture<'a, Result<Fetched, StoreError>> {
+        Box::pin(async move {
+            Ok(match self.get(id).await? {
+                None => Fetched::Missing,
+                Some(m) if Some(m.version) == known => Fetched::Unchanged,
+                Some(m) => Fetched::Changed(Box::new(m)),
+            })
+        })
+    }
 
     /// Apply `f` atomically to match `id` and return what it returned; [`StoreError::NotFound`]
     /// if there is no such match, [`StoreError::Rejected`] if `f` refused the change.

@@ -33,7 +33,9 @@
 //! refills what its local subscribers missed from the replay logs.
 
 use super::events::{Event, EventHub};
-use super::{BoxFuture, Lifetimes, MatchStore, Mutation, StoreError, FULL_RETRY_AFTER_SECS};
+use super::{
+    BoxFuture, Fetched, Lifetimes, MatchStore, Mutation, StoreError, FULL_RETRY_AFTER_SECS,
+};
 use crate::clock::SharedClock;
 use crate::config::StoreSettings;
 use crate::game::Match;
@@ -83,6 +85,20 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[7])
 return 1
 "#;
+
+/// Read a match unless its version is the one the reader holds a view of.
+/// KEYS: match hash. ARGV: the version known (may be empty).
+/// Returns nil (no such match), {version} (unchanged) or {version, json}.
+const READ_NEWER_SCRIPT: &str = r#"
+local v = redis.call('HGET', KEYS[1], 'version')
+if not v then return false end
+if v == ARGV[1] then return {v} end
+return {v, redis.call('HGET', KEYS[1], 'json')}
+"#;
+
+/// The script's hash is computed once (it is run on every read of a match view).
+static READ_NEWER: std::sync::LazyLock<redis::Script> =
+    std::sync::LazyLock::new(|| redis::Script::new(READ_NEWER_SCRIPT));
 
 /// Delete a key only if it still holds the given value (releasing an idempotency claim).
 const DELETE_IF_SCRIPT: &str = r#"
@@ -458,6 +474,34 @@ impl MatchStore for RedisMatchStore {
         Box::pin(
             async move { Ok(self.read(id).await?.map(|(_, m)| m)) }
                 .instrument(tracing::debug_span!("store.get", match_id = %id)),
+        )
+    }
+
+    fn get_newer<'a>(
+        &'a self,
+        id: &'a str,
+        known: Option<u64>,
+    ) -> BoxFuture<'a, Result<Fetched, StoreError>> {
+        Box::pin(
+            async move {
+                let key = self.match_key(id);
+                let known = known.map(|v| v.to_string()).unwrap_or_default();
+                let found: Option<Vec<String>> = self
+                    .redis
+                    .run("read", |mut c| async move {
+                        READ_NEWER.key(&key).arg(&known).invoke_async(&mut c).await
+                    })
+                    .await?;
+                Ok(match found.as_deref() {
+                    None | Some([]) => Fetched::Missing,
+                    Some([_]) => Fetched::Unchanged,
+                    Some([_, json, ..]) => {
+                        let m = serde_json::from_str(json).map_err(StoreError::internal)?;
+                        Fetched::Changed(Box::new(m))
+                    }
+                })
+            }
+            .instrument(tracing::debug_span!("store.get_newer", match_id = %id)),
         )
     }
 

@@ -5,11 +5,13 @@ use crate::helpers::{assert_problem, engine, spawn_app, TestApp};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use word_bocce::clock::ManualClock;
+use word_bocce::game::views::RoundView;
 use word_bocce::game::{
     BotLevel, Match, MatchSettings, MoveInput, Name, RoundStatus, SettingsInput, Sign, JOKER,
 };
 use word_bocce::metrics::Metrics;
 use word_bocce::play::matches::{Matches, Seeds};
+use word_bocce::play::reads::MatchRead;
 use word_bocce::store::memory::MemoryStore;
 use word_bocce::store::MatchStore;
 use word_bocce::tokens::hash_token;
@@ -25,8 +27,14 @@ fn core(clock: &Arc<ManualClock>) -> (Matches, Arc<MemoryStore>) {
         metrics,
         defaults: MatchSettings::default(),
         seeds: Seeds::new(Some(23)),
+        reads: Default::default(),
     };
     (matches, store)
+}
+
+/// The current round as a poller reads it.
+fn round_view(read: &MatchRead) -> RoundView {
+    serde_json::from_slice(read.round().unwrap()).unwrap()
 }
 
 /// Every bot's planned move is legal from its own hand: a public card of the round and one of
@@ -95,11 +103,34 @@ async fn bots_move_at_their_own_time_hidden_until_resolve_and_at_once_when_every
     let m = store.get(&id).await.unwrap().unwrap();
     assert_bots_play_their_own_cards(&m);
     assert_eq!(m.current_round().unwrap().bots.len(), 3);
+    // Readers share one serialised view of a version until the clock alone changes it.
+    let first = matches.read(&id).await.unwrap();
     clock.advance(2);
-    let (_, r) = matches.current_round(&id).await.unwrap();
+    let read = matches.read(&id).await.unwrap();
+    assert!(
+        Arc::ptr_eq(&first, &read),
+        "the same version is served again"
+    );
+    let r = round_view(&read);
     assert!(r.submitted.is_empty(), "no bot moves before 3 s");
-    clock.advance(59); // 61 s: past every bot's time (at most 60 % of 100 s)
-    let (m, r) = matches.current_round(&id).await.unwrap();
+    let m = store.get(&id).await.unwrap().unwrap();
+    let plans = &m.current_round().unwrap().bots;
+    let first_bot = plans.values().map(|b| b.at).min().unwrap();
+    clock.set(first_bot);
+    let read = matches.read(&id).await.unwrap();
+    assert!(
+        read.version > first.version,
+        "the bot's move was settled and stored"
+    );
+    let due = plans.values().filter(|b| b.at <= first_bot).count();
+    assert_eq!(
+        round_view(&read).submitted.len(),
+        due,
+        "the first bot has moved"
+    );
+    clock.set(1_900_000_061); // past every bot's time (at most 60 % of 100 s)
+    let read = matches.read(&id).await.unwrap();
+    let (m, r) = (matches.load(&id).await.unwrap(), round_view(&read));
     assert_eq!(r.submitted.len(), 3, "{:?}", r.submitted);
     assert_eq!(r.status, RoundStatus::Open);
     // Hidden until resolve: nothing of a bot's move is in what anyone may read.
@@ -126,7 +157,7 @@ async fn bots_move_at_their_own_time_hidden_until_resolve_and_at_once_when_every
         .submit(&id, &ann_token, &round.id, mv.clone(), None)
         .await
         .unwrap();
-    let (_, r) = matches.current_round(&id).await.unwrap();
+    let r = round_view(&matches.read(&id).await.unwrap());
     let res = r.resolution.expect("resolved once everyone moved");
     assert_eq!(res.leaderboard.len(), 4);
     assert!(res

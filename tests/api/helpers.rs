@@ -153,6 +153,13 @@ impl TestApp {
         r.send().await.expect("request sent")
     }
 
+    /// GET without a token; the 200 body as JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let r = self.get(path, None).await;
+        assert_eq!(r.status(), StatusCode::OK, "GET {path}");
+        r.json().await.expect("a JSON body")
+    }
+
     /// GET with one request header.
     pub async fn get_with(&self, path: &str, name: &str, value: &str) -> Response {
         self.client

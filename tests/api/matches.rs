@@ -517,26 +517,46 @@ async fn the_auth_scheme_is_case_insensitive_and_long_ids_are_not_echoed_whole()
 #[tokio::test]
 async fn etag_answers_304_until_something_changes() {
     let app = spawn_app().await;
-    let (lobby, round) = app.started(1, json!({"wildcard_ratio": 0})).await;
-    let path = format!("/match/{}/round/current", lobby.id);
-    let r = app.get(&path, None).await;
-    let etag = r.headers()["etag"].to_str().unwrap().to_string();
-    // The tag itself, its weak form, one of a list, or `*` (RFC 9110: weak comparison).
-    for asked in [
-        etag.clone(),
-        format!("W/{etag}"),
-        format!("\"other\", {etag}"),
-        "*".to_string(),
-    ] {
-        let r = app.get_with(&path, "if-none-match", &asked).await;
-        assert_eq!(r.status(), 304, "{asked}");
+    let (lobby, round) = app.started(2, json!({"wildcard_ratio": 0})).await;
+    let match_path = format!("/match/{}", lobby.id);
+    let round_path = format!("/match/{}/round/current", lobby.id);
+    for path in [&round_path, &match_path] {
+        let r = app.get(path, None).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/json");
+        let etag = r.headers()["etag"].to_str().unwrap().to_string();
+        // The tag itself, its weak form, one of a list, or `*` (RFC 9110: weak comparison).
+        for asked in [
+            etag.clone(),
+            format!("W/{etag}"),
+            format!("\"other\", {etag}"),
+            "*".to_string(),
+        ] {
+            let r = app.get_with(path, "if-none-match", &asked).await;
+            assert_eq!(r.status(), 304, "{path} {asked}");
+            assert_eq!(r.headers()["etag"].to_str().unwrap(), etag);
+        }
     }
+    let etag = app.get(&round_path, None).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let before: Value = app.get(&match_path, None).await.json().await.unwrap();
+    assert_eq!(before["players"][0]["submitted_move"], false);
     let (t, p) = &lobby.players[0];
     let mv = legal_move(&app, &lobby.id, &round, t, p).await;
     app.post(&submit_path(&lobby.id, &round), Some(t), &mv)
         .await;
-    let r = app.get_with(&path, "if-none-match", &etag).await;
+    // The move is a new version: both reads show it, under a new tag.
+    let r = app.get_with(&round_path, "if-none-match", &etag).await;
     assert_eq!(r.status(), 200);
+    assert_ne!(r.headers()["etag"].to_str().unwrap(), etag);
+    let now: Value = r.json().await.unwrap();
+    assert_eq!(now["submitted"], json!([p]));
+    let r = app.get_with(&match_path, "if-none-match", &etag).await;
+    assert_eq!(r.status(), 200);
+    let after: Value = r.json().await.unwrap();
+    assert_eq!(after["players"][0]["submitted_move"], true);
 }
 
 #[tokio::test]

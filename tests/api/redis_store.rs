@@ -117,7 +117,19 @@ async fn a_full_match_on_redis_is_played_through_either_instance() {
         .await
         .unwrap();
     assert_eq!(rb.status(), 304);
+    // Both instances hold this version's views now; a move through A is news to B's.
+    let _: Value = b.get(&url, None).await.json().await.unwrap();
     submit_all(&a, &id, &round, &players[..1]).await;
+    let rb = b.get(&url, None).await;
+    assert_ne!(rb.headers()["etag"].to_str().unwrap(), etag);
+    let seen: Value = rb.json().await.unwrap();
+    assert_eq!(
+        seen["submitted"],
+        json!([players[0].1]),
+        "B sees the move made on A"
+    );
+    let m = b.get_json(&format!("/match/{id}")).await;
+    assert_eq!(m["players"][0]["submitted_move"], true);
     submit_all(&b, &id, &round, &players[1..]).await;
     let now: Value = a.get(&url, None).await.json().await.unwrap();
     assert_eq!(now["status"], "RESOLVED", "everyone moved: resolved");
@@ -254,12 +266,7 @@ async fn concurrent_joins_never_exceed_max_players() {
         }
     }
     assert_eq!(created, 5);
-    let m: Value = b
-        .get(&format!("/match/{id}"), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let m = b.get_json(&format!("/match/{id}")).await;
     assert_eq!(m["players"].as_array().unwrap().len(), 5);
     let ids: Vec<u64> = events_in_redis(&p, &id)
         .await
