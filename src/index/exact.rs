@@ -78,8 +78,10 @@ impl ExactIndex {
     /// greater than `threshold`.
     ///
     /// Three stages, each deciding what it can: the int8 scan (surely above / surely not /
-    /// maybe, by the quantisation bound); for the maybes an f32 SIMD dot, whose rounding error
-    /// is far below [`f32_slack`]; and [`exact_dot`] only for rows within that slack.
+    /// maybe, by the quantisation bound: the query's first part for every block, its second
+    /// part only for the few blocks with a row the first leaves undecided); for the maybes an
+    /// f32 SIMD dot, whose rounding error is far below [`f32_slack`]; and [`exact_dot`] only
+    /// for rows within that slack.
     pub fn count_above(&self, query: &[f32], threshold: f32, skip: &[WordId]) -> usize {
         self.scan_above(query, threshold, skip, None)
     }
@@ -94,7 +96,10 @@ impl ExactIndex {
         mut best: Option<&mut TopK<'_>>,
     ) -> usize {
         let q = self.table.quantise_query(query);
-        let bound = self.table.error_bound(&q, true);
+        let bounds = (
+            self.table.error_bound(&q, false),
+            self.table.error_bound(&q, true),
+        );
         let vectors = self.emb.vectors();
         let dim = self.emb.dim();
         let slack = f32_slack(dim);
@@ -106,7 +111,7 @@ impl ExactIndex {
         for first in (0..nblocks).step_by(per) {
             let nb = per.min(nblocks - first);
             self.table
-                .classify_chunk(first, nb, &q, bound, threshold, &mut buf);
+                .classify_chunk_refined(first, nb, &q, bounds, threshold, &mut buf);
             pending.clear();
             for j in 0..nb {
                 let valid = self.valid(first + j);
@@ -114,8 +119,14 @@ impl ExactIndex {
                 count += above.count_ones() as usize;
                 if let Some(b) = best.as_deref_mut() {
                     let lanes = &buf.approx[j * BLOCK_ROWS..(j + 1) * BLOCK_ROWS];
+                    let bound = if buf.refined >> j & 1 == 1 {
+                        bounds.1
+                    } else {
+                        bounds.0
+                    };
                     b.offer_block(&self.table, bound, (first + j) * BLOCK_ROWS, lanes, above);
                 }
+                // Undecided rows are in refined blocks only (two-part bound).
                 let mut m = buf.reach[j] & valid & !above;
                 while m != 0 {
                     let lane = m.trailing_zeros() as usize;
@@ -142,7 +153,7 @@ impl ExactIndex {
                 count += above as usize;
                 if let (true, Some(b)) = (above, best.as_deref_mut()) {
                     let approx = buf.approx[r as usize - first * BLOCK_ROWS];
-                    b.offer(&self.table, bound, r, approx);
+                    b.offer(&self.table, bounds.1, r, approx);
                 }
             }
         }

@@ -144,15 +144,7 @@ impl QuantTable {
             simd::scan_blocks_u8i8(blocks, &q.lo, &mut buf.lo_dots[..n]);
         }
         let rows = first * BLOCK_ROWS..first * BLOCK_ROWS + n;
-        let c = simd::Classify {
-            corr: q.offset_correction,
-            qscale: q.scale,
-            lo_corr: q.lo_correction,
-            lo_qscale: if bound.two_part { q.lo_scale } else { 0.0 },
-            base: bound.base,
-            per_err: bound.per_err,
-            threshold,
-        };
+        let c = classify_params(q, bound, threshold);
         let input = simd::ClassifyInput {
             dots: &buf.dots[..n],
             lo_dots: &buf.lo_dots[..n],
@@ -169,6 +161,68 @@ impl QuantTable {
     }
 }
 
+impl QuantTable {
+    /// [`classify_chunk`](Self::classify_chunk) in two steps, for scans that must decide every
+    /// row against `threshold` (a rank): every block is scored with the query's first part and
+    /// classified with its wider bound (`hi`), which decides nearly every row; only blocks that
+    /// still hold an undecided row are scored with the second part and classified again with
+    /// the tighter `two` bound. Bit j of `buf.refined` says block `first + j` was, so its
+    /// `approx` values carry the `two` bound; the others' carry `hi`.
+    pub fn classify_chunk_refined(
+        &self,
+        first: usize,
+        nb: usize,
+        q: &QuantQuery,
+        (hi, two): (Bound, Bound),
+        threshold: f32,
+        buf: &mut ChunkBuf,
+    ) {
+        debug_assert!(!hi.two_part && two.two_part && nb <= 64);
+        self.classify_chunk(first, nb, q, hi, threshold, buf);
+        buf.refined = 0;
+        let len = self.groups * 64;
+        for j in 0..nb {
+            if buf.reach[j] & !buf.above[j] == 0 {
+                continue;
+            }
+            buf.refined |= 1 << j;
+            let b = first + j;
+            let rows = j * BLOCK_ROWS..(j + 1) * BLOCK_ROWS;
+            simd::scan_blocks_u8i8(
+                &self.blocks[b * len..(b + 1) * len],
+                &q.lo,
+                &mut buf.lo_dots[rows.clone()],
+            );
+            let table_rows = b * BLOCK_ROWS..(b + 1) * BLOCK_ROWS;
+            simd::classify(
+                &simd::ClassifyInput {
+                    dots: &buf.dots[rows.clone()],
+                    lo_dots: &buf.lo_dots[rows.clone()],
+                    scales: &self.scales[table_rows.clone()],
+                    errs: &self.errs[table_rows],
+                },
+                &classify_params(q, two, threshold),
+                &mut buf.approx[rows],
+                &mut buf.above[j..j + 1],
+                &mut buf.reach[j..j + 1],
+            );
+        }
+    }
+}
+
+/// The constants of [`simd::classify`] for query `q` under `bound`.
+fn classify_params(q: &QuantQuery, bound: Bound, threshold: f32) -> simd::Classify {
+    simd::Classify {
+        corr: q.offset_correction,
+        qscale: q.scale,
+        lo_corr: q.lo_correction,
+        lo_qscale: if bound.two_part { q.lo_scale } else { 0.0 },
+        base: bound.base,
+        per_err: bound.per_err,
+        threshold,
+    }
+}
+
 /// Rows scored per call of the int8 kernels.
 pub const CHUNK_ROWS: usize = 1024;
 
@@ -179,6 +233,8 @@ pub struct ChunkBuf {
     pub approx: [f32; CHUNK_ROWS],
     pub above: [u16; CHUNK_ROWS / BLOCK_ROWS],
     pub reach: [u16; CHUNK_ROWS / BLOCK_ROWS],
+    /// Blocks [`QuantTable::classify_chunk_refined`] scored with both parts of the query.
+    pub refined: u64,
 }
 
 impl ChunkBuf {
@@ -189,6 +245,7 @@ impl ChunkBuf {
             approx: [0.0; CHUNK_ROWS],
             above: [0; CHUNK_ROWS / BLOCK_ROWS],
             reach: [0; CHUNK_ROWS / BLOCK_ROWS],
+            refined: 0,
         })
     }
 }
@@ -350,5 +407,51 @@ mod tests {
             worst > 0.05,
             "bound looser than expected: worst ratio {worst}"
         );
+    }
+
+    #[test]
+    fn refined_classification_is_sound_and_refines_only_undecided_blocks() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let dim = 50;
+        let vecs = random_unit(&mut rng, 3000, dim);
+        let table = QuantTable::build(&vecs, dim);
+        let queries = random_unit(&mut rng, 20, dim);
+        let per = CHUNK_ROWS / BLOCK_ROWS;
+        let mut refined_blocks = 0;
+        for (i, u) in queries.chunks_exact(dim).enumerate() {
+            let q = table.quantise_query(u);
+            let bounds = (table.error_bound(&q, false), table.error_bound(&q, true));
+            // Thresholds where rows are dense (0.1) and sparse (0.5).
+            let threshold = if i % 2 == 0 { 0.1 } else { 0.5 };
+            let (mut refined, mut hi_only) = (ChunkBuf::new(), ChunkBuf::new());
+            for first in (0..table.nblocks()).step_by(per) {
+                let nb = per.min(table.nblocks() - first);
+                table.classify_chunk_refined(first, nb, &q, bounds, threshold, &mut refined);
+                table.classify_chunk(first, nb, &q, bounds.0, threshold, &mut hi_only);
+                for j in 0..nb {
+                    let was_undecided = hi_only.reach[j] & !hi_only.above[j] != 0;
+                    let is_refined = refined.refined >> j & 1 == 1;
+                    assert_eq!(is_refined, was_undecided, "block {}", first + j);
+                    refined_blocks += is_refined as usize;
+                    let b = if is_refined { bounds.1 } else { bounds.0 };
+                    for lane in 0..BLOCK_ROWS {
+                        let r = (first + j) * BLOCK_ROWS + lane;
+                        if r >= table.rows {
+                            continue;
+                        }
+                        let exact = simd::exact_dot(&vecs[r * dim..(r + 1) * dim], u);
+                        let a = refined.approx[j * BLOCK_ROWS + lane];
+                        assert!((exact - a).abs() <= b.base + table.errs[r] * b.per_err);
+                        if refined.above[j] >> lane & 1 == 1 {
+                            assert!(exact > threshold, "row {r} surely above at {exact}");
+                        }
+                        if exact > threshold {
+                            assert!(refined.reach[j] >> lane & 1 == 1, "row {r} above, missed");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(refined_blocks > 0, "some blocks needed the second part");
     }
 }
