@@ -225,12 +225,17 @@ build_image() {
   [ -z "$(git status --porcelain 2> /dev/null)" ] || revision=$revision-dirty
   say "building $image (crates.io over the $net network; log $dir/build.log)"
   t=$(now)
-  # (podman build takes no --network=default: without the option it is the default network)
-  local netopt=()
+  # (podman build takes no --network=default: without the option it is the default network.
+  # Buildah 1.28 takes a LABEL step from its cache when only the build arguments it expands
+  # changed — Docker does not — so the three labels from arguments are also given as --label.)
+  local netopt=() source
   [ "$net" = default ] || netopt=(--network="$net")
+  source=${IMAGE_SOURCE:-$(git remote get-url origin 2> /dev/null || echo)}
   podman build --pull=never --format docker "${netopt[@]}" \
-    --build-arg VERSION="$version" --build-arg REVISION="$revision" \
-    --build-arg SOURCE="${IMAGE_SOURCE:-$(git remote get-url origin 2> /dev/null || echo)}" \
+    --build-arg VERSION="$version" --build-arg REVISION="$revision" --build-arg SOURCE="$source" \
+    --label org.opencontainers.image.version="$version" \
+    --label org.opencontainers.image.revision="$revision" \
+    --label org.opencontainers.image.source="$source" \
     --build-arg BUILD_JOBS="${BUILD_JOBS:-${CARGO_BUILD_JOBS:-}}" \
     -t "$image" -t word-bocce:latest . > "$dir/build.log" 2>&1 \
     || { tail -n 30 "$dir/build.log" >&2; die "the image build failed ($dir/build.log)"; }
