@@ -7,6 +7,8 @@
 #   scripts/cluster.sh stop           # SIGTERM (graceful drain), nginx quit, Redis keys removed
 #   scripts/cluster.sh check-config   # `nginx -t` on the production nginx/nginx.conf and on
 #                                     # the loopback rendering (test certificate substituted)
+#   scripts/cluster.sh certs DIR      # the same self-signed CA and certificate in DIR, also as
+#                                     # fullchain.pem + privkey.pem (compose.yaml's TLS_DIR)
 #
 # Environment (defaults in brackets):
 #   CLUSTER_DIR      run directory: certificates, rendered nginx config, logs, pids, cluster.env
@@ -50,9 +52,10 @@ alive() {
     && tr '\0' ' ' < "/proc/$1/cmdline" 2> /dev/null | grep -q -e word-bocce -e nginx
 }
 
-# A CA and a server certificate for 127.0.0.1 / localhost (clients trust tls/ca.crt).
+# A CA and a server certificate for 127.0.0.1 / localhost (clients trust tls/ca.crt), in
+# $run/tls or the directory given.
 make_certs() {
-  local d=$run/tls
+  local d=${1:-$run/tls}
   [ -s "$d/server.crt" ] && [ -s "$d/ca.crt" ] && return
   mkdir -p "$d"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj "/CN=Word Bocce test CA" \
@@ -117,6 +120,18 @@ check_config() {
   grep -q www-data /etc/passwd || sed -i 's/^user www-data;/user nobody;/' "$p/nginx.conf"
   "$nginx_bin" -t -q -p "$p" -c "$p/nginx.conf" -g "pid $p/nginx.pid;"
   echo "production config: ok (nginx/nginx.conf)"
+}
+
+# The certificate for compose.yaml: under the names nginx's configurations give it.
+certs() {
+  local d=${1:-}
+  [ -n "$d" ] || die "usage: $0 certs DIR"
+  command -v openssl > /dev/null || die "openssl is not installed: run scripts/install-deps.sh"
+  make_certs "$d"
+  cp "$d/server.crt" "$d/fullchain.pem"
+  cp "$d/server.key" "$d/privkey.pem"
+  chmod 600 "$d/privkey.pem"
+  echo "certs: $d/fullchain.pem and privkey.pem for localhost and 127.0.0.1; clients trust $d/ca.crt"
 }
 
 wait_ready() { # url, seconds, [curl args…]
@@ -223,5 +238,6 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   check-config) check_config ;;
-  *) echo "usage: $0 start|stop|status|check-config" >&2; exit 2 ;;
+  certs) certs "${2:-}" ;;
+  *) echo "usage: $0 start|stop|status|check-config|certs DIR" >&2; exit 2 ;;
 esac

@@ -4,6 +4,7 @@ pub mod embeddings;
 pub mod engine;
 pub mod eval;
 pub mod game;
+pub mod healthcheck;
 pub mod index;
 pub mod metrics;
 pub mod play;

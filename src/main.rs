@@ -1,4 +1,4 @@
-//! `word-bocce`: serve (default), import-model, eval-index.
+//! `word-bocce`: serve (default), import-model, eval-index, check-puzzles, healthcheck.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -70,10 +70,35 @@ enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Ask the instance serving on this host (BIND, PORT: the same settings as `serve`)
+    /// whether it is alive: exit 0 when GET PATH answers 2xx within the timeout, else 1.
+    /// For container health checks (no curl needed).
+    Healthcheck {
+        /// The path to ask: /healthz (the process serves: its model and index are loaded) or
+        /// /readyz (it also reaches its match store and is not shutting down).
+        #[arg(long, default_value = "/healthz")]
+        path: String,
+        /// Give up after this many milliseconds (connecting, asking and the answer's status
+        /// line).
+        #[arg(long, default_value_t = 2000)]
+        timeout_ms: u64,
+    },
 }
 
 fn main() {
     let cli = Cli::parse();
+    if let Some(Command::Healthcheck { path, timeout_ms }) = &cli.command {
+        // One line on stdout or stderr (a container runtime keeps it as the check's output),
+        // no log lines.
+        match healthcheck(path, *timeout_ms) {
+            Ok(said) => println!("{said}"),
+            Err(e) => {
+                eprintln!("unhealthy: {e:#}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     if matches!(cli.command, None | Some(Command::Serve)) {
         // The service logs Bunyan JSON lines to stdout.
         let filter = telemetry::env_filter("info,hnsw_rs=warn");
@@ -99,6 +124,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
         Command::CheckPuzzles { dir, verbose } => word_bocce::puzzles::check::run(&dir, verbose),
+        Command::Healthcheck { .. } => unreachable!("answered in main"),
         Command::ImportModel {
             input,
             words,
@@ -190,6 +216,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Where `serve` listens, read from the same layered settings, asked for `path`: what it
+/// answered, or why it is not healthy.
+fn healthcheck(path: &str, timeout_ms: u64) -> anyhow::Result<String> {
+    anyhow::ensure!(path.starts_with('/'), "--path must start with /");
+    let settings = Settings::from_env()?;
+    let bind: std::net::IpAddr = settings.bind.parse()?;
+    let addr = word_bocce::healthcheck::local_addr(bind, settings.port);
+    let t = Instant::now();
+    let timeout = std::time::Duration::from_millis(timeout_ms.max(1));
+    let status = word_bocce::healthcheck::probe(addr, path, timeout)
+        .with_context(|| format!("GET {path} on {addr}"))?;
+    let ms = t.elapsed().as_millis();
+    anyhow::ensure!(
+        (200..300).contains(&status),
+        "GET {path} on {addr} answered {status} ({ms} ms)"
+    );
+    Ok(format!("GET {path} on {addr} answered {status} ({ms} ms)"))
 }
 
 fn serve() -> anyhow::Result<()> {

@@ -4,6 +4,7 @@ mod daily;
 mod events;
 mod feedback;
 mod hardening;
+mod healthcheck;
 mod helpers;
 mod matches;
 mod meta;
