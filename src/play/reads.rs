@@ -5,13 +5,16 @@
 //! compare in memory, one small script reply from Redis), so polling a 32-player round costs
 //! neither a copy of the match nor its serialisation.
 //!
+//! Views are held for matches in play (lobbies and rounds, what is polled), not for finished
+//! ones.
+//!
 //! A view also goes stale by the clock alone: a computer opponent's move comes due, or the
 //! deadline passes (rounds settle lazily). A view is served only before that moment; after it
 //! the match is read, settled and serialised again.
 
 use super::recent::Recent;
 use super::PlayError;
-use crate::game::{GameError, Match};
+use crate::game::{GameError, Match, MatchStatus};
 use bytes::Bytes;
 use std::sync::Arc;
 
@@ -85,11 +88,26 @@ impl Reads {
         self.held.get(id).filter(|r| r.fresh_at(now))
     }
 
-    /// Hold the views of `m`, built now.
+    /// The views of `m`, built now, held for the next readers while the match is in play. A
+    /// finished match's are not held: its result is read a few times at most, and holding its
+    /// views would undo what the memory store saves by keeping finished matches compressed.
     pub fn hold(&self, m: &Match) -> Result<Arc<MatchRead>, PlayError> {
         let read = Arc::new(MatchRead::of(m)?);
-        self.held.insert(m.id.clone(), read.clone());
+        if m.status == MatchStatus::Done {
+            self.held.remove(&m.id);
+        } else {
+            self.held.insert(m.id.clone(), read.clone());
+        }
         Ok(read)
+    }
+
+    /// How many matches' views are held.
+    pub fn len(&self) -> usize {
+        self.held.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.held.is_empty()
     }
 
     /// Forget match `id` (it is gone).

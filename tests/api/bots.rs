@@ -202,6 +202,14 @@ async fn bots_move_at_their_own_time_hidden_until_resolve_and_at_once_when_every
     assert_eq!(m.rounds[1].status, RoundStatus::Resolved);
     assert_eq!(m.rounds[1].moves.len(), 4);
     assert_eq!(m.status, word_bocce::game::MatchStatus::Done);
+    // A finished match is read, but its views are not held (it is read a few times at most).
+    assert_eq!(matches.reads.len(), 1, "the match in play was held");
+    let done = round_view(&matches.read(&id).await.unwrap());
+    assert_eq!(done.status, RoundStatus::Resolved);
+    assert!(
+        matches.reads.is_empty(),
+        "a finished match's views are let go"
+    );
     // Standings: four seats, 3 points shared out per round.
     let total: f64 = m.standings().iter().map(|s| s.points).sum();
     assert_eq!(total, 2.0 * 6.0);
