@@ -9,25 +9,15 @@
 
 import json
 import sys
-import urllib.error
-import urllib.request
+
+import wb_http
 
 
 def call(base, method, path, body=None, token=None, ok=(200, 201)):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
     try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            status, text = r.status, r.read()
-    except urllib.error.HTTPError as e:
-        status, text = e.code, e.read()
-    if status not in ok:
-        raise SystemExit(f"{method} {path}: {status} {text[:300]!r}")
-    return json.loads(text) if text else None
+        return wb_http.call(base, method, path, body, token, ok)
+    except RuntimeError as e:
+        raise SystemExit(str(e)) from None
 
 
 def play_match(base, name, players, rounds, finish_rounds, last_round_movers):

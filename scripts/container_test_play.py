@@ -21,8 +21,8 @@ import os
 import ssl
 import sys
 import time
-import urllib.error
-import urllib.request
+
+import wb_http
 
 CONTEXT = None
 
@@ -33,20 +33,7 @@ PACE = 0.0
 def call(base, method, path, body=None, token=None, ok=(200, 201)):
     if PACE:
         time.sleep(PACE)
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req, timeout=30, context=CONTEXT) as r:
-            status, text = r.status, r.read()
-    except urllib.error.HTTPError as e:
-        status, text = e.code, e.read()
-    if status not in ok:
-        raise RuntimeError(f"{method} {path}: {status} {text[:300]!r}")
-    return json.loads(text) if text else None
+    return wb_http.call(base, method, path, body, token, ok, context=CONTEXT)
 
 
 def new_match(base, players, rounds):
