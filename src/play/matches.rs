@@ -179,14 +179,19 @@ impl Matches {
             .await?
             .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
         if m.due(self.now()) {
-            let clock = self.clock.clone();
-            return Ok(update_typed(self.store.as_ref(), id, |m| {
-                m.settle(clock.now());
-                Ok(m.clone())
-            })
-            .await?);
+            return self.settled(id).await;
         }
         Ok(m)
+    }
+
+    /// Settle what is due in match `id` (stored) and return it.
+    async fn settled(&self, id: &str) -> Result<Match, PlayError> {
+        let clock = self.clock.clone();
+        Ok(update_typed(self.store.as_ref(), id, |m| {
+            m.settle(clock.now());
+            Ok(m.clone())
+        })
+        .await?)
     }
 
     /// The views of match `id` as any reader sees it now (its round resolved first if that is
@@ -211,8 +216,9 @@ impl Matches {
             }
             Fetched::Changed(m) => m,
         };
+        // A due round settles in the store's atomic update (which reads the match itself).
         let m = if m.due(self.now()) {
-            self.load(id).await?
+            self.settled(id).await?
         } else {
             *m
         };

@@ -31,8 +31,9 @@ pub struct MatchRead {
     pub etag: String,
     /// The match view (`MatchView`) as JSON.
     pub view: Bytes,
-    /// The current round's view (`RoundView`) as JSON; `None` before the first deal.
-    pub round: Option<Bytes>,
+    /// The current round's view (`RoundView`) as JSON; `None` before the first deal
+    /// ([`round`](Self::round) says why).
+    round: Option<Bytes>,
     /// From when the clock alone changes what these views show ([`Match::next_due`]).
     stale_at: Option<u64>,
 }
