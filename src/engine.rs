@@ -43,8 +43,9 @@ impl Engine {
         let exact = ExactIndex::new(emb.clone());
         let exact_ms = t.elapsed().as_millis();
         let t = Instant::now();
-        let (hnsw, origin) = HnswIndex::load_or_build(
+        let (hnsw, origin) = HnswIndex::load_or_build_sharing(
             emb.clone(),
+            exact.rows().clone(),
             settings.index,
             settings.index_cache_dir.as_deref(),
         )?;

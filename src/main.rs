@@ -185,7 +185,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 r.model_ms, r.exact_ms, r.index_ms, r.index_origin
             );
             println!(
-                "memory: graph {:.1} MB, int8 table {:.1} MB, resident {:.1} MB",
+                "memory: graph + int8 rows {:.1} MB, scan tables (int8 blocks + 4-bit) {:.1} MB, resident {:.1} MB",
                 r.index_bytes as f64 / 1e6,
                 r.quantised_bytes as f64 / 1e6,
                 rss.unwrap_or(0) as f64 / 1e6

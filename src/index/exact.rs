@@ -1,8 +1,16 @@
-//! The exact index: an int8 first pass over every word with exact rescoring of the rows the
-//! error bound cannot decide (see `quant`). Ground truth for the HNSW index, the `exact: true`
-//! search path, and the rank of a move.
+//! The exact index: a first pass over every word that decides most rows by an error bound, and
+//! exact rescoring of the rows it cannot decide. Ground truth for the HNSW index, the
+//! `exact: true` search path, and the rank of a move.
+//!
+//! A top k reads the 4-bit table (`coarse`, 30 bytes a row), which leaves only rows near the
+//! k-th best open, and looks those up one by one in the int8 rows (`quant::RowTable`). A rank
+//! reads the int8 block table (`quant::QuantTable`, 60 bytes a row): its threshold sits among
+//! many words, and the 4-bit bound (~0.1) leaves 14–26 % of the rows of a move's rank open,
+//! each look-up costing ~170 instructions — more than scanning every row in int8 (measured;
+//! docs/performance.md).
 
-use super::quant::{Bound, ChunkBuf, QuantTable, CHUNK_ROWS};
+use super::coarse::{CoarseBuf, CoarseQuery, CoarseTable};
+use super::quant::{Bound, ChunkBuf, QuantQuery, QuantTable, RowTable, CHUNK_ROWS};
 use super::{Hit, NearestIndex, Skip};
 use crate::embeddings::{Embeddings, WordId};
 use crate::simd::{dot, exact_dot, prefetch, BLOCK_ROWS};
@@ -11,10 +19,13 @@ use std::sync::Arc;
 pub struct ExactIndex {
     emb: Arc<Embeddings>,
     table: QuantTable,
+    coarse: CoarseTable,
+    rows: Arc<RowTable>,
 }
 
-/// Candidates kept before the threshold is tightened.
-const PRUNE_AT: usize = 2048;
+/// Candidates kept before the threshold is tightened (a top k's floor must rise early: each
+/// candidate of the coarse pass costs a look-up).
+const PRUNE_AT: usize = 64;
 /// A bound on `|dot − exact_dot|` for unit vectors of `dim` values: the f32 rounding of a dot
 /// product of n terms is at most about `n · 2⁻²⁴ · Σ|aᵢbᵢ| ≤ n · 2⁻²⁴`; twice that, plus a
 /// margin for the query's own rounding.
@@ -25,16 +36,29 @@ fn f32_slack(dim: usize) -> f32 {
 impl ExactIndex {
     pub fn new(emb: Arc<Embeddings>) -> ExactIndex {
         let table = QuantTable::build(emb.vectors(), emb.dim());
-        ExactIndex { emb, table }
+        let coarse = CoarseTable::build(emb.vectors(), emb.dim());
+        let rows = Arc::new(RowTable::build(emb.vectors(), emb.dim()));
+        ExactIndex {
+            emb,
+            table,
+            coarse,
+            rows,
+        }
+    }
+
+    /// The int8 rows, which the graph search shares.
+    pub fn rows(&self) -> &Arc<RowTable> {
+        &self.rows
     }
 
     pub fn embeddings(&self) -> &Arc<Embeddings> {
         &self.emb
     }
 
-    /// Bytes held by the quantised table.
+    /// Bytes held by the int8 block table and the 4-bit table (the int8 rows are counted with
+    /// the graph that shares them).
     pub fn memory_bytes(&self) -> usize {
-        self.table.blocks.len() + self.table.scales.len() * 4
+        self.table.memory_bytes() + self.coarse.memory_bytes()
     }
 
     /// Valid-row mask of block `b` (the last block may be partly padding).
@@ -53,22 +77,29 @@ impl ExactIndex {
         if k == 0 {
             return Vec::new();
         }
-        let q = self.table.quantise_query(query);
-        let bound = self.table.error_bound(&q, false);
-        let mut buf = ChunkBuf::new();
-        let mut best = TopK::new(k, skip, PRUNE_AT);
-        let nblocks = self.table.nblocks();
+        let q = Lookup::new(self, query);
+        let mut buf = CoarseBuf::new();
+        let mut best = TopK::new(k, skip, PRUNE_AT.max(2 * k));
+        let nblocks = self.coarse.nblocks();
         let per = CHUNK_ROWS / BLOCK_ROWS;
         for first in (0..nblocks).step_by(per) {
             let nb = per.min(nblocks - first);
             // Rows whose upper bound is below the floor cannot be in the top k.
-            self.table
-                .classify_chunk(first, nb, &q, bound, best.floor, &mut buf);
+            self.coarse
+                .classify_chunk(first, nb, &q.coarse, best.floor, &mut buf);
             for j in 0..nb {
-                let lanes = &buf.approx[j * BLOCK_ROWS..(j + 1) * BLOCK_ROWS];
-                // (Classified against the floor: every lane of `reach` may reach it.)
-                let mask = buf.reach[j] & self.valid(first + j);
-                best.offer_lanes(&self.table, bound, (first + j) * BLOCK_ROWS, lanes, mask);
+                let mut mask = buf.reach[j] & self.valid(first + j);
+                while mask != 0 {
+                    let lane = mask.trailing_zeros() as usize;
+                    mask &= mask - 1;
+                    let row = (first + j) * BLOCK_ROWS + lane;
+                    // The floor may have risen since the chunk was classified.
+                    let approx = buf.approx[j * BLOCK_ROWS + lane];
+                    if approx + self.coarse.row_bound(row, &q.coarse) >= best.floor {
+                        let (a, e) = self.rows.refine(row as u32, &q.fine, q.bound);
+                        best.offer(row as u32, a, e);
+                    }
+                }
             }
         }
         best.finish(&self.emb, query)
@@ -153,7 +184,7 @@ impl ExactIndex {
                 count += above as usize;
                 if let (true, Some(b)) = (above, best.as_deref_mut()) {
                     let approx = buf.approx[r as usize - first * BLOCK_ROWS];
-                    b.offer(&self.table, bounds.1, r, approx);
+                    b.offer(r, approx, self.table.row_bound(r as usize, bounds.1));
                 }
             }
         }
@@ -210,6 +241,25 @@ impl ExactIndex {
     }
 }
 
+/// What a top k needs of its query: the coarse quantisation, and the int8 one (with its
+/// two-part bound) for the rows it looks up.
+struct Lookup {
+    coarse: CoarseQuery,
+    fine: QuantQuery,
+    bound: Bound,
+}
+
+impl Lookup {
+    fn new(index: &ExactIndex, u: &[f32]) -> Lookup {
+        let fine = index.rows.quantise_query(u);
+        Lookup {
+            coarse: index.coarse.quantise_query(u),
+            bound: fine.two_part_bound(),
+            fine,
+        }
+    }
+}
+
 /// A nearest-word search prunes its candidates at this many: its floor must rise early, since
 /// each candidate costs a skip test.
 const NEAREST_PRUNE_AT: usize = 64;
@@ -235,7 +285,8 @@ impl<'a> TopK<'a> {
         }
     }
 
-    /// Rows `first_row + lane` for the lanes set in `mask`, with their approximate cosines.
+    /// Rows `first_row + lane` of the int8 block table for the lanes set in `mask`, with their
+    /// approximate cosines.
     #[inline]
     fn offer_block(
         &mut self,
@@ -253,30 +304,18 @@ impl<'a> TopK<'a> {
         if top + bound.base + table.max_err * bound.per_err < self.floor {
             return;
         }
-        self.offer_lanes(table, bound, first_row, approx, mask);
-    }
-
-    /// [`offer_block`](Self::offer_block) without the look at the block's best lane, for a
-    /// scan whose mask already holds only rows that reach the floor.
-    #[inline]
-    fn offer_lanes(
-        &mut self,
-        table: &QuantTable,
-        bound: Bound,
-        first_row: usize,
-        approx: &[f32],
-        mut mask: u16,
-    ) {
+        let mut mask = mask;
         while mask != 0 {
             let lane = mask.trailing_zeros() as usize;
             mask &= mask - 1;
-            self.offer(table, bound, (first_row + lane) as u32, approx[lane]);
+            let row = first_row + lane;
+            self.offer(row as u32, approx[lane], table.row_bound(row, bound));
         }
     }
 
+    /// Row `row` with its approximate cosine and error bound.
     #[inline]
-    fn offer(&mut self, table: &QuantTable, bound: Bound, row: u32, approx: f32) {
-        let err = bound.base + table.errs[row as usize] * bound.per_err;
+    fn offer(&mut self, row: u32, approx: f32, err: f32) {
         if approx + err < self.floor || self.skip.skip(row) {
             return;
         }

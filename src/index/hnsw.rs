@@ -523,7 +523,7 @@ pub struct HnswIndex {
     emb: Arc<Embeddings>,
     graph: FrozenGraph,
     /// int8 rows the traversal scores with; the final candidates are rescored exactly.
-    rows: RowTable,
+    rows: Arc<RowTable>,
     pub params: IndexParams,
     /// Latency of the searches that answer players; whoever exports metrics registers it.
     search_seconds: Histogram,
@@ -541,7 +541,17 @@ pub enum Origin {
 
 impl HnswIndex {
     pub fn new(emb: Arc<Embeddings>, graph: FrozenGraph, params: IndexParams) -> HnswIndex {
-        let rows = RowTable::build(emb.vectors(), emb.dim());
+        let rows = Arc::new(RowTable::build(emb.vectors(), emb.dim()));
+        Self::with_rows(emb, graph, params, rows)
+    }
+
+    /// [`new`](Self::new) with int8 rows already built (the exact index's: one copy serves both).
+    pub fn with_rows(
+        emb: Arc<Embeddings>,
+        graph: FrozenGraph,
+        params: IndexParams,
+        rows: Arc<RowTable>,
+    ) -> HnswIndex {
         HnswIndex {
             emb,
             graph,
@@ -578,6 +588,17 @@ impl HnswIndex {
         params: IndexParams,
         cache_dir: Option<&Path>,
     ) -> anyhow::Result<(HnswIndex, Origin)> {
+        let rows = Arc::new(RowTable::build(emb.vectors(), emb.dim()));
+        Self::load_or_build_sharing(emb, rows, params, cache_dir)
+    }
+
+    /// [`load_or_build`](Self::load_or_build) with int8 rows already built.
+    pub fn load_or_build_sharing(
+        emb: Arc<Embeddings>,
+        rows: Arc<RowTable>,
+        params: IndexParams,
+        cache_dir: Option<&Path>,
+    ) -> anyhow::Result<(HnswIndex, Origin)> {
         params.validate()?;
         let path = cache_dir.map(|d| Self::cache_path(d, &emb, &params));
         let reason = match &path {
@@ -585,7 +606,10 @@ impl HnswIndex {
             Some(p) if !p.exists() => "no cached graph yet".to_string(),
             Some(p) => match FrozenGraph::load(p, &params, emb.checksum(), emb.len()) {
                 Ok(graph) => {
-                    return Ok((HnswIndex::new(emb, graph, params), Origin::Cache(p.clone())))
+                    return Ok((
+                        HnswIndex::with_rows(emb, graph, params, rows),
+                        Origin::Cache(p.clone()),
+                    ))
                 }
                 Err(e) => {
                     tracing::warn!(path = %p.display(), error = %e, "index cache rejected; rebuilding");
@@ -614,7 +638,7 @@ impl HnswIndex {
         }
         release_freed_memory();
         Ok((
-            HnswIndex::new(emb, graph, params),
+            HnswIndex::with_rows(emb, graph, params, rows),
             Origin::Built { reason, saved },
         ))
     }

@@ -2,12 +2,13 @@
 //!
 //! - [`hnsw::HnswIndex`]: a graph built by hnsw_rs, frozen into our own flat layout and
 //!   searched by our own code (the serving path).
-//! - [`exact::ExactIndex`]: a quantised scan with exact rescoring: ground truth, the
+//! - [`exact::ExactIndex`]: a 4-bit scan with int8 look-ups and exact rescoring: ground truth, the
 //!   `exact: true` path, and the rank of a move.
 //!
 //! Every similarity either returns is [`crate::simd::exact_dot`] of the query and the word, so
 //! the two agree on every number they both report.
 
+pub mod coarse;
 pub mod config;
 pub mod exact;
 pub mod hnsw;
@@ -80,4 +81,15 @@ pub trait NearestIndex: Send + Sync {
     /// `skip` names. `seeds` are words known to lie near the query (a move's own words); an
     /// index may start its search from them.
     fn search(&self, query: &[f32], k: usize, skip: &dyn Skip, seeds: &[WordId]) -> Vec<Hit>;
+}
+
+/// Synthetic unit vectors, for tests about the arithmetic of the quantised tables (not the model).
+#[cfg(test)]
+pub(crate) fn random_unit(rng: &mut impl rand::Rng, n: usize, dim: usize) -> Vec<f32> {
+    let mut v: Vec<f32> = (0..n * dim).map(|_| rng.random_range(-1.0..1.0)).collect();
+    for row in v.chunks_exact_mut(dim) {
+        let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt();
+        row.iter_mut().for_each(|x| *x /= norm);
+    }
+    v
 }

@@ -1,4 +1,6 @@
-//! Int8 quantisation of the vectors, with a rigorous error bound.
+//! Int8 quantisation of the vectors, with a rigorous error bound: a block-transposed table the
+//! exact scan reads where its 4-bit pass (`coarse`) leaves many rows undecided, and row-major
+//! rows that a graph search scores and the exact scan looks single rows up in.
 //!
 //! Each row `v` is stored as `q = round(v / s)` with `s = max|v_i| / 127`, offset by 128 into a
 //! `u8`. A query `u` is quantised to `i8` in `-64..=64` (so the AVX2 kernel cannot saturate).
@@ -35,7 +37,20 @@ pub struct QuantQuery {
     pub norm: f32,
 }
 
-/// The block-transposed int8 table scanned by the exact index.
+impl QuantQuery {
+    /// The bound of a score that uses both parts of the query, with slack for the f32
+    /// rounding of the approximate score itself. Rows are unit vectors.
+    pub fn two_part_bound(&self) -> Bound {
+        Bound {
+            base: self.err_norm + 1e-5,
+            per_err: self.err_norm + self.norm,
+            two_part: true,
+        }
+    }
+}
+
+/// The block-transposed int8 table the exact scan reads for blocks its 4-bit pass leaves
+/// several rows of undecided.
 pub struct QuantTable {
     pub dim: usize,
     pub groups: usize,
@@ -109,18 +124,25 @@ impl QuantTable {
     /// `two_part`: whether the scan scores the query's second part too (tighter, twice the
     /// arithmetic; worth it where many rows sit near the threshold, as in a rank).
     pub fn error_bound(&self, q: &QuantQuery, two_part: bool) -> Bound {
-        let e = if two_part { q.err_norm } else { q.hi_err_norm };
+        if two_part {
+            return q.two_part_bound();
+        }
         Bound {
-            base: e + 1e-5,
-            per_err: e + q.norm,
+            base: q.hi_err_norm + 1e-5,
+            per_err: q.hi_err_norm + q.norm,
             two_part,
         }
     }
 
-    /// Row bounds for the rows starting at `first_row`.
+    /// Row `row`'s bound under `b`.
     #[inline]
-    pub fn row_errs(&self, first_row: usize, len: usize) -> &[f32] {
-        &self.errs[first_row..first_row + len]
+    pub fn row_bound(&self, row: usize, b: Bound) -> f32 {
+        b.base + self.errs[row] * b.per_err
+    }
+
+    /// Bytes held by the table.
+    pub fn memory_bytes(&self) -> usize {
+        self.blocks.len() + (self.scales.len() + self.errs.len()) * 4
     }
 
     /// Score blocks `first..first + nb` and classify their rows against `threshold` (see
@@ -256,39 +278,56 @@ impl ChunkBuf {
 pub struct Line(pub [u8; 64]);
 
 /// Row-major int8 rows, each on its own cache line(s): what a graph search reads, one row at a
-/// time in random order (a 50-dim f32 row spans four lines; this one line).
+/// time in random order (a 50-dim f32 row spans four lines; this one line), and what the exact
+/// scan looks up for the rows its coarse pass leaves undecided. A row's scale and error bound
+/// `|e_v|` (f32) sit in the last 8 bytes of its own line, so one line answers for the row;
+/// a query's zero padding leaves them out of the dot.
 pub struct RowTable {
-    /// Bytes per row: the dimension rounded up to a whole number of lines.
+    /// Bytes per row: the dimension and the 8 bytes of scale and error, rounded up to lines.
     pub stride: usize,
     lines: Vec<Line>,
-    scales: Vec<f32>,
+    /// The largest row error.
+    pub max_err: f32,
 }
 
 impl RowTable {
     pub fn build(vectors: &[f32], dim: usize) -> RowTable {
         let rows = vectors.len() / dim;
-        let stride = dim.div_ceil(64) * 64;
+        let stride = (dim + 8).div_ceil(64) * 64;
         let mut lines = vec![Line([128u8; 64]); rows * stride / 64];
-        let mut scales = vec![0f32; rows];
+        let mut max_err = 0f32;
         for (r, v) in vectors.chunks_exact(dim).enumerate() {
             let amax = v.iter().fold(0f32, |m, x| m.max(x.abs()));
             let s = if amax > 0.0 { amax / 127.0 } else { 1.0 };
-            scales[r] = s;
+            let mut err = 0f64;
+            let row = &mut lines[r * stride / 64..(r + 1) * stride / 64];
+            let mut put = |at: usize, b: u8| row[at / 64].0[at % 64] = b;
             for (d, &x) in v.iter().enumerate() {
-                let q = (x / s).round().clamp(-127.0, 127.0) as i32;
-                let at = r * stride + d;
-                lines[at / 64].0[at % 64] = (q + 128) as u8;
+                let q = (x / s).round().clamp(-127.0, 127.0);
+                err += (x as f64 - q as f64 * s as f64).powi(2);
+                put(d, (q as i32 + 128) as u8);
+            }
+            // Rounded up so the f32 bound stays a bound.
+            let err = (err.sqrt() * (1.0 + 1e-6)) as f32;
+            max_err = max_err.max(err);
+            for (i, b) in s
+                .to_ne_bytes()
+                .into_iter()
+                .chain(err.to_ne_bytes())
+                .enumerate()
+            {
+                put(stride - 8 + i, b);
             }
         }
         RowTable {
             stride,
             lines,
-            scales,
+            max_err,
         }
     }
 
     pub fn memory_bytes(&self) -> usize {
-        self.lines.len() * 64 + self.scales.len() * 4
+        self.lines.len() * 64
     }
 
     #[inline]
@@ -299,11 +338,34 @@ impl RowTable {
         unsafe { std::slice::from_raw_parts(lines.as_ptr() as *const u8, self.stride) }
     }
 
-    /// Approximate cosine of row `id` with a query quantised to `stride` values.
+    /// Row `id`'s scale and error bound, from the end of its line.
+    #[inline]
+    fn meta(row: &[u8]) -> (f32, f32) {
+        let at = row.len() - 8;
+        let f = |i: usize| f32::from_ne_bytes(row[i..i + 4].try_into().unwrap());
+        (f(at), f(at + 4))
+    }
+
+    /// Approximate cosine of row `id` with a query quantised to `stride` values (its first
+    /// part only: a graph search ranks candidates, it does not bound them).
     #[inline]
     pub fn approx(&self, id: u32, q: &QuantQuery) -> f32 {
-        let d = simd::row_dot_u8i8(self.row(id), &q.q);
-        (d - q.offset_correction) as f32 * (q.scale * self.scales[id as usize])
+        let row = self.row(id);
+        let d = simd::row_dot_u8i8(row, &q.q);
+        (d - q.offset_correction) as f32 * (q.scale * Self::meta(row).0)
+    }
+
+    /// Approximate cosine of row `id` with both parts of `q`, and its error bound under `b`
+    /// ([`QuantQuery::two_part_bound`]).
+    #[inline]
+    pub fn refine(&self, id: u32, q: &QuantQuery, b: Bound) -> (f32, f32) {
+        let row = self.row(id);
+        let (hi, lo) = simd::row_dot2_u8i8(row, &q.q, &q.lo);
+        let (scale, err) = Self::meta(row);
+        let a = ((hi - q.offset_correction) as f32 * q.scale
+            + (lo - q.lo_correction) as f32 * q.lo_scale)
+            * scale;
+        (a, err.mul_add(b.per_err, b.base))
     }
 
     pub fn quantise_query(&self, u: &[f32]) -> QuantQuery {
@@ -351,17 +413,8 @@ pub fn quantise_query(u: &[f32], len: usize) -> QuantQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::{Rng, SeedableRng};
-
-    /// Synthetic unit vectors (this test is about the arithmetic, not the model).
-    fn random_unit(rng: &mut impl Rng, n: usize, dim: usize) -> Vec<f32> {
-        let mut v: Vec<f32> = (0..n * dim).map(|_| rng.random_range(-1.0..1.0)).collect();
-        for row in v.chunks_exact_mut(dim) {
-            let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt();
-            row.iter_mut().for_each(|x| *x /= norm);
-        }
-        v
-    }
+    use crate::index::random_unit;
+    use rand::SeedableRng;
 
     #[test]
     fn approximate_scores_stay_within_the_bound() {
@@ -453,5 +506,37 @@ mod tests {
             }
         }
         assert!(refined_blocks > 0, "some blocks needed the second part");
+    }
+
+    #[test]
+    fn refined_scores_stay_within_the_bound() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for dim in [50, 56, 57, 100] {
+            let vecs = random_unit(&mut rng, 1000, dim);
+            let table = RowTable::build(&vecs, dim);
+            assert!(table.stride >= dim + 8 && table.stride.is_multiple_of(64));
+            let mut worst = 0f32;
+            for u in random_unit(&mut rng, 20, dim).chunks_exact(dim) {
+                let q = table.quantise_query(u);
+                let b = q.two_part_bound();
+                for r in 0..1000u32 {
+                    let exact = simd::exact_dot(&vecs[r as usize * dim..(r as usize + 1) * dim], u);
+                    let (a, e) = table.refine(r, &q, b);
+                    assert!(e <= table.max_err.mul_add(b.per_err, b.base));
+                    assert!(
+                        (exact - a).abs() <= e,
+                        "dim {dim}, row {r}: |{exact} - {a}| > {e}"
+                    );
+                    worst = worst.max((exact - a).abs() / e);
+                    // The first part alone is what a graph search ranks by.
+                    assert!((exact - table.approx(r, &q)).abs() < 0.05);
+                }
+            }
+            // The bound is rigorous but should not be absurdly loose either.
+            assert!(
+                worst > 0.05,
+                "bound looser than expected: worst ratio {worst}"
+            );
+        }
     }
 }
