@@ -119,6 +119,36 @@ fn per_sec(n: usize, t: Instant) -> f64 {
     n as f64 / t.elapsed().as_secs_f64()
 }
 
+/// Write `queries` for another library to answer (`scripts/compare_hnswlib.py`): their balls
+/// (`queries.f32`, n x dim), their own words (`words.u32`, n x 3, to leave out of answers) and
+/// their exact top 10 without those words (`truth.u32`, n x 10); all little-endian.
+pub fn dump_queries(
+    exact: &ExactIndex,
+    queries: &[MoveQuery],
+    dir: &std::path::Path,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let (truth, _) = ground_truth(exact, queries);
+    let balls: Vec<u8> = queries
+        .iter()
+        .flat_map(|q| q.ball.iter().flat_map(|x| x.to_le_bytes()))
+        .collect();
+    let words: Vec<u8> = queries
+        .iter()
+        .flat_map(|q| q.words().into_iter().flat_map(|w| w.to_le_bytes()))
+        .collect();
+    let mut top = Vec::with_capacity(queries.len() * 40);
+    for hits in &truth {
+        if hits.len() != 10 {
+            return Err(std::io::Error::other("a query has fewer than 10 answers"));
+        }
+        top.extend(hits.iter().flat_map(|h| h.id.to_le_bytes()));
+    }
+    std::fs::write(dir.join("queries.f32"), balls)?;
+    std::fs::write(dir.join("words.u32"), words)?;
+    std::fs::write(dir.join("truth.u32"), top)
+}
+
 /// Exact top-10 of every query (the move's own words left out): the ground truth.
 pub fn ground_truth(exact: &ExactIndex, queries: &[MoveQuery]) -> (Vec<Vec<Hit>>, f64) {
     let t = Instant::now();

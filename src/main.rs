@@ -59,6 +59,10 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Also write the move queries and their exact top 10 to this directory (queries.f32,
+        /// words.u32, truth.u32, little-endian), for `scripts/compare-hnswlib.sh`.
+        #[arg(long)]
+        dump: Option<PathBuf>,
     },
     /// Validate the puzzle catalogue against the model: one line per problem, a summary, and
     /// a non-zero exit status if there is any problem.
@@ -163,11 +167,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             ef,
             json,
+            dump,
         } => {
             let settings = EngineSettings::from_env()?;
             let engine = Engine::load(&settings)?;
             let rss = resident_bytes();
             let qs = word_bocce::eval::move_queries(&engine.emb, &engine.deck, queries, seed);
+            if let Some(dir) = &dump {
+                word_bocce::eval::dump_queries(&engine.exact, &qs, dir)
+                    .with_context(|| format!("writing the queries to {}", dir.display()))?;
+            }
             let report =
                 word_bocce::eval::evaluate(&engine.exact, &engine.hnsw, &engine.deck, &qs, &ef);
             if json {

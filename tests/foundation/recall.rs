@@ -93,3 +93,38 @@ fn hnsw_reports_exact_similarities_best_first() {
         );
     }
 }
+
+/// What `eval-index --dump` writes for another library to answer (`scripts/compare-hnswlib.sh`):
+/// the same queries, their words and their exact top 10, readable without this crate.
+#[test]
+fn dumped_queries_read_back_as_the_queries_and_their_exact_top_10() {
+    let e = engine();
+    let queries = move_queries(&e.emb, &e.deck, 20, SEED);
+    let dir = tempfile::tempdir().unwrap();
+    word_bocce::eval::dump_queries(&e.exact, &queries, dir.path()).unwrap();
+    let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+    let floats: Vec<f32> = read("queries.f32")
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect();
+    let ids = |name: &str| -> Vec<WordId> {
+        read(name)
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
+            .collect()
+    };
+    let (words, truth) = (ids("words.u32"), ids("truth.u32"));
+    assert_eq!(floats.len(), 20 * e.emb.dim());
+    assert_eq!((words.len(), truth.len()), (20 * 3, 20 * 10));
+    for (i, q) in queries.iter().enumerate() {
+        assert_eq!(floats[i * e.emb.dim()..(i + 1) * e.emb.dim()], q.ball[..]);
+        assert_eq!(words[i * 3..i * 3 + 3], q.words()[..]);
+        let want: Vec<WordId> = e
+            .exact
+            .top_k(&q.ball, 10, &q.words())
+            .iter()
+            .map(|h| h.id)
+            .collect();
+        assert_eq!(truth[i * 10..i * 10 + 10], want[..]);
+    }
+}
