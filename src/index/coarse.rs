@@ -1,10 +1,12 @@
-//! The exact scan's first pass: every row as 4-bit codes with a rigorous per-row error bound.
+//! The exact top k's first pass: every row as 4-bit codes with a rigorous per-row error bound.
 //!
-//! A scan must look at every row, and at 100k rows the int8 table (52 bytes a row) no longer
-//! fits a core's L2: streaming it from L3 alone took longer than the whole rank should. Here a
-//! row is 4 bits a dimension (28 bytes for 50 dimensions, plus one byte of scale and one of
-//! error bound), so the pass reads 30 bytes a row and decides nearly every row by its bound;
-//! the few it cannot decide are looked up one by one in the int8 rows (`quant::RowTable`).
+//! A scan must look at every row, and at 100k rows the int8 block table (60 bytes a row with
+//! its scale and bound) no longer fits a core's L2: streaming it from L3 alone takes ~175 µs.
+//! Here a row is 4 bits a dimension (28 bytes for 50 dimensions, plus one byte of scale code and
+//! one of bound code), half the bytes. A top k's floor soon sits above nearly every word, so the
+//! bound (~0.1) decides nearly every row, and the few it leaves open are looked up one by one in
+//! the int8 rows (`quant::RowTable`). A rank's threshold sits among many words; there this bound
+//! leaves too many rows open, and the rank scans the int8 block table instead (see `exact`).
 //!
 //! Row `v` (a unit vector) is stored as codes `c_d` in `0..=15` standing for `(c_d − 7.5)·s`,
 //! `s = (k + 1)·scale_unit` with `k` a byte (so `s ≥ max|v_d| / 7.5`), and its error

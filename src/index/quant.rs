@@ -1,6 +1,6 @@
-//! Int8 quantisation of the vectors, with a rigorous error bound: a block-transposed table the
-//! exact scan reads where its 4-bit pass (`coarse`) leaves many rows undecided, and row-major
-//! rows that a graph search scores and the exact scan looks single rows up in.
+//! Int8 quantisation of the vectors, with a rigorous error bound: a block-transposed table that
+//! an exact rank scans, and row-major rows that a graph search scores and the exact top k looks
+//! single rows up in (the rows its 4-bit pass, `coarse`, leaves open).
 //!
 //! Each row `v` is stored as `q = round(v / s)` with `s = max|v_i| / 127`, offset by 128 into a
 //! `u8`. A query `u` is quantised to `i8` in `-64..=64` (so the AVX2 kernel cannot saturate).
@@ -49,8 +49,7 @@ impl QuantQuery {
     }
 }
 
-/// The block-transposed int8 table the exact scan reads for blocks its 4-bit pass leaves
-/// several rows of undecided.
+/// The block-transposed int8 table an exact rank scans.
 pub struct QuantTable {
     pub dim: usize,
     pub groups: usize,
@@ -279,7 +278,7 @@ pub struct Line(pub [u8; 64]);
 
 /// Row-major int8 rows, each on its own cache line(s): what a graph search reads, one row at a
 /// time in random order (a 50-dim f32 row spans four lines; this one line), and what the exact
-/// scan looks up for the rows its coarse pass leaves undecided. A row's scale and error bound
+/// top k looks up for the rows its 4-bit pass leaves open. A row's scale and error bound
 /// `|e_v|` (f32) sit in the last 8 bytes of its own line, so one line answers for the row;
 /// a query's zero padding leaves them out of the dot.
 pub struct RowTable {
