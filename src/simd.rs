@@ -300,7 +300,10 @@ pub struct Classify {
     /// The same for the second part of the query.
     pub lo_corr: i32,
     pub lo_qscale: f32,
-    /// Row r's error bound is `base + errs[r] * per_err`.
+    /// Row r's scale is `(scale_codes[r] + 1) * scale_unit`.
+    pub scale_unit: f32,
+    /// Row r's error bound is `base + (err_codes[r] * err_unit) * per_err`.
+    pub err_unit: f32,
     pub base: f32,
     pub per_err: f32,
     pub threshold: f32,
@@ -310,13 +313,13 @@ pub struct Classify {
 pub struct ClassifyInput<'a> {
     pub dots: &'a [i32],
     pub lo_dots: &'a [i32],
-    pub scales: &'a [f32],
-    pub errs: &'a [f32],
+    pub scale_codes: &'a [u8],
+    pub err_codes: &'a [u8],
 }
 
 /// For each row of a chunk: `approx = ((dot − corr) · qscale + (lo − lo_corr) · lo_qscale) ·
-/// scale`, `err = base + errs ·
-/// per_err`; bit r of `above[block]` is set when `approx − err > threshold` (surely above) and
+/// scale` and `err = base + err_v · per_err`, with the row's scale and error `err_v` decoded
+/// from its codes; bit r of `above[block]` is set when `approx − err > threshold` (surely above) and
 /// bit r of `reach[block]` when `approx + err >= threshold` (possibly at or above).
 #[inline]
 pub fn classify(
@@ -327,11 +330,17 @@ pub fn classify(
     reach: &mut [u16],
 ) {
     let ClassifyInput {
-        dots, scales, errs, ..
+        dots,
+        scale_codes,
+        err_codes,
+        ..
     } = *input;
     let n = dots.len();
-    debug_assert!(
-        n.is_multiple_of(BLOCK_ROWS) && scales.len() >= n && errs.len() >= n && approx.len() >= n
+    assert!(
+        n.is_multiple_of(BLOCK_ROWS)
+            && scale_codes.len() >= n
+            && err_codes.len() >= n
+            && approx.len() >= n
     );
     debug_assert!(above.len() >= n / BLOCK_ROWS && reach.len() >= n / BLOCK_ROWS);
     #[cfg(target_arch = "x86_64")]
@@ -356,8 +365,8 @@ pub fn classify_scalar(
     let ClassifyInput {
         dots,
         lo_dots,
-        scales,
-        errs,
+        scale_codes,
+        err_codes,
     } = *input;
     for b in 0..dots.len() / BLOCK_ROWS {
         let (mut up, mut re) = (0u16, 0u16);
@@ -365,8 +374,8 @@ pub fn classify_scalar(
             let r = b * BLOCK_ROWS + l;
             let hi = (dots[r] - c.corr) as f32 * c.qscale;
             let lo = (lo_dots[r] - c.lo_corr) as f32 * c.lo_qscale;
-            let a = (hi + lo) * scales[r];
-            let e = errs[r].mul_add(c.per_err, c.base);
+            let a = (hi + lo) * ((scale_codes[r] as u32 + 1) as f32 * c.scale_unit);
+            let e = (err_codes[r] as f32 * c.err_unit).mul_add(c.per_err, c.base);
             approx[r] = a;
             up |= ((a - e > c.threshold) as u16) << l;
             re |= ((a + e >= c.threshold) as u16) << l;
@@ -377,7 +386,7 @@ pub fn classify_scalar(
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512bw")]
 unsafe fn classify_avx512(
     input: &ClassifyInput,
     c: &Classify,
@@ -389,8 +398,8 @@ unsafe fn classify_avx512(
     let ClassifyInput {
         dots,
         lo_dots,
-        scales,
-        errs,
+        scale_codes,
+        err_codes,
     } = *input;
     // SAFETY: every load/store covers 16 lanes of a block inside the checked lengths.
     unsafe {
@@ -401,8 +410,13 @@ unsafe fn classify_avx512(
         let base = _mm512_set1_ps(c.base);
         let per = _mm512_set1_ps(c.per_err);
         let t = _mm512_set1_ps(c.threshold);
+        let su = _mm512_set1_ps(c.scale_unit);
+        let eu = _mm512_set1_ps(c.err_unit);
+        let one = _mm512_set1_epi32(1);
         for b in 0..dots.len() / BLOCK_ROWS {
             let o = b * BLOCK_ROWS;
+            let k = _mm512_cvtepu8_epi32(_mm_loadu_si128(scale_codes.as_ptr().add(o) as *const _));
+            let j = _mm512_cvtepu8_epi32(_mm_loadu_si128(err_codes.as_ptr().add(o) as *const _));
             let d = _mm512_sub_epi32(_mm512_loadu_si512(dots.as_ptr().add(o) as *const _), corr);
             let l = _mm512_sub_epi32(
                 _mm512_loadu_si512(lo_dots.as_ptr().add(o) as *const _),
@@ -410,11 +424,10 @@ unsafe fn classify_avx512(
             );
             let hi = _mm512_mul_ps(_mm512_cvtepi32_ps(d), qs);
             let lo = _mm512_mul_ps(_mm512_cvtepi32_ps(l), lo_qs);
-            let a = _mm512_mul_ps(
-                _mm512_add_ps(hi, lo),
-                _mm512_loadu_ps(scales.as_ptr().add(o)),
-            );
-            let e = _mm512_fmadd_ps(_mm512_loadu_ps(errs.as_ptr().add(o)), per, base);
+            let scale = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(k, one)), su);
+            let a = _mm512_mul_ps(_mm512_add_ps(hi, lo), scale);
+            let err = _mm512_mul_ps(_mm512_cvtepi32_ps(j), eu);
+            let e = _mm512_fmadd_ps(err, per, base);
             _mm512_storeu_ps(approx.as_mut_ptr().add(o), a);
             above[b] = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(_mm512_sub_ps(a, e), t);
             reach[b] = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(_mm512_add_ps(a, e), t);
@@ -435,8 +448,8 @@ unsafe fn classify_avx2(
     let ClassifyInput {
         dots,
         lo_dots,
-        scales,
-        errs,
+        scale_codes,
+        err_codes,
     } = *input;
     // SAFETY: as above, 8 lanes at a time.
     unsafe {
@@ -447,10 +460,17 @@ unsafe fn classify_avx2(
         let base = _mm256_set1_ps(c.base);
         let per = _mm256_set1_ps(c.per_err);
         let t = _mm256_set1_ps(c.threshold);
+        let su = _mm256_set1_ps(c.scale_unit);
+        let eu = _mm256_set1_ps(c.err_unit);
+        let one = _mm256_set1_epi32(1);
         for b in 0..dots.len() / BLOCK_ROWS {
             let (mut up, mut re) = (0u16, 0u16);
             for h in 0..2 {
                 let o = b * BLOCK_ROWS + h * 8;
+                let k =
+                    _mm256_cvtepu8_epi32(_mm_loadl_epi64(scale_codes.as_ptr().add(o) as *const _));
+                let j =
+                    _mm256_cvtepu8_epi32(_mm_loadl_epi64(err_codes.as_ptr().add(o) as *const _));
                 let d =
                     _mm256_sub_epi32(_mm256_loadu_si256(dots.as_ptr().add(o) as *const _), corr);
                 let l = _mm256_sub_epi32(
@@ -459,11 +479,10 @@ unsafe fn classify_avx2(
                 );
                 let hi = _mm256_mul_ps(_mm256_cvtepi32_ps(d), qs);
                 let lo = _mm256_mul_ps(_mm256_cvtepi32_ps(l), lo_qs);
-                let a = _mm256_mul_ps(
-                    _mm256_add_ps(hi, lo),
-                    _mm256_loadu_ps(scales.as_ptr().add(o)),
-                );
-                let e = _mm256_fmadd_ps(_mm256_loadu_ps(errs.as_ptr().add(o)), per, base);
+                let scale = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(k, one)), su);
+                let a = _mm256_mul_ps(_mm256_add_ps(hi, lo), scale);
+                let err = _mm256_mul_ps(_mm256_cvtepi32_ps(j), eu);
+                let e = _mm256_fmadd_ps(err, per, base);
                 _mm256_storeu_ps(approx.as_mut_ptr().add(o), a);
                 let u = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_GT_OQ>(_mm256_sub_ps(a, e), t));
                 let r = _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_GE_OQ>(_mm256_add_ps(a, e), t));

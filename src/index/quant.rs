@@ -56,9 +56,14 @@ pub struct QuantTable {
     pub rows: usize,
     /// `ceil(rows / 16)` blocks of `groups * 64` bytes.
     pub blocks: Vec<u8>,
-    /// Per-row scale, padded to whole blocks.
-    pub scales: Vec<f32>,
-    /// Per-row quantisation error norm `|e_v|`, padded to whole blocks.
+    /// Per row (padded to whole blocks), `k`: the row's scale is `(k + 1) * scale_unit`. A byte
+    /// instead of an f32: the scan reads 54 bytes a row instead of 60.
+    pub scale_codes: Vec<u8>,
+    pub scale_unit: f32,
+    /// Per row, `j`: the row's error bound is `j * err_unit` (rounded up).
+    pub err_codes: Vec<u8>,
+    pub err_unit: f32,
+    /// The decoded error bounds `|e_v|` (for the rows a scan offers; the scan reads the codes).
     pub errs: Vec<f32>,
     /// The largest of `errs`.
     pub max_err: f32,
@@ -80,12 +85,25 @@ impl QuantTable {
         let nblocks = rows.div_ceil(BLOCK_ROWS);
         let block_len = groups * 64;
         let mut blocks = vec![128u8; nblocks * block_len];
-        let mut scales = vec![0f32; nblocks * BLOCK_ROWS];
-        let mut errs = vec![0f32; nblocks * BLOCK_ROWS];
+        let mut scale_codes = vec![0u8; nblocks * BLOCK_ROWS];
+        let mut exact_errs = vec![0f64; rows];
+        let wanted: Vec<f32> = vectors
+            .chunks_exact(dim)
+            .map(|v| v.iter().fold(0f32, |m, x| m.max(x.abs())) / 127.0)
+            .collect();
+        let top = wanted.iter().fold(0f32, |m, &s| m.max(s));
+        let scale_unit = if top > 0.0 { top / 256.0 } else { 1.0 };
         for (r, v) in vectors.chunks_exact(dim).enumerate() {
-            let amax = v.iter().fold(0f32, |m, x| m.max(x.abs()));
-            let s = if amax > 0.0 { amax / 127.0 } else { 1.0 };
-            scales[r] = s;
+            // The smallest coded scale that covers the row's largest value (the codes are
+            // computed with exactly the scale the scan decodes).
+            let k0 = ((wanted[r] / scale_unit) as usize)
+                .saturating_sub(2)
+                .min(255);
+            let k = (k0..256)
+                .find(|&k| (k + 1) as f32 * scale_unit >= wanted[r])
+                .unwrap_or(255);
+            scale_codes[r] = k as u8;
+            let s = (k + 1) as f32 * scale_unit;
             let (b, lane) = (r / BLOCK_ROWS, r % BLOCK_ROWS);
             let mut err = 0f64;
             for (d, &x) in v.iter().enumerate() {
@@ -95,8 +113,20 @@ impl QuantTable {
                 let (g, k) = (d / GROUP_DIMS, d % GROUP_DIMS);
                 blocks[b * block_len + g * 64 + lane * GROUP_DIMS + k] = (q as i32 + 128) as u8;
             }
-            // Rounded up so the f32 bound stays a bound.
-            errs[r] = (err.sqrt() * (1.0 + 1e-6)) as f32;
+            exact_errs[r] = err.sqrt();
+        }
+        // Error codes round up, so a decoded bound is never below the row's error.
+        let most = exact_errs.iter().fold(0f64, |m, &e| m.max(e));
+        let err_unit = ((most * (1.0 + 1e-5)).max(f64::MIN_POSITIVE) / 255.0) as f32;
+        let mut err_codes = vec![0u8; nblocks * BLOCK_ROWS];
+        let mut errs = vec![0f32; nblocks * BLOCK_ROWS];
+        for (r, &e) in exact_errs.iter().enumerate() {
+            let j0 = (e / err_unit as f64) as usize;
+            let j = (j0..256)
+                .find(|&j| (j as f32 * err_unit) as f64 >= e)
+                .unwrap_or(255);
+            err_codes[r] = j as u8;
+            errs[r] = j as f32 * err_unit;
         }
         let max_err = errs.iter().fold(0f32, |a, &b| a.max(b));
         QuantTable {
@@ -104,7 +134,10 @@ impl QuantTable {
             groups,
             rows,
             blocks,
-            scales,
+            scale_codes,
+            scale_unit,
+            err_codes,
+            err_unit,
             errs,
             max_err,
         }
@@ -141,7 +174,7 @@ impl QuantTable {
 
     /// Bytes held by the table.
     pub fn memory_bytes(&self) -> usize {
-        self.blocks.len() + (self.scales.len() + self.errs.len()) * 4
+        self.blocks.len() + self.scale_codes.len() + self.err_codes.len() + self.errs.len() * 4
     }
 
     /// Score blocks `first..first + nb` and classify their rows against `threshold` (see
@@ -165,12 +198,12 @@ impl QuantTable {
             simd::scan_blocks_u8i8(blocks, &q.lo, &mut buf.lo_dots[..n]);
         }
         let rows = first * BLOCK_ROWS..first * BLOCK_ROWS + n;
-        let c = classify_params(q, bound, threshold);
+        let c = classify_params(self, q, bound, threshold);
         let input = simd::ClassifyInput {
             dots: &buf.dots[..n],
             lo_dots: &buf.lo_dots[..n],
-            scales: &self.scales[rows.clone()],
-            errs: &self.errs[rows],
+            scale_codes: &self.scale_codes[rows.clone()],
+            err_codes: &self.err_codes[rows],
         };
         simd::classify(
             &input,
@@ -219,10 +252,10 @@ impl QuantTable {
                 &simd::ClassifyInput {
                     dots: &buf.dots[rows.clone()],
                     lo_dots: &buf.lo_dots[rows.clone()],
-                    scales: &self.scales[table_rows.clone()],
-                    errs: &self.errs[table_rows],
+                    scale_codes: &self.scale_codes[table_rows.clone()],
+                    err_codes: &self.err_codes[table_rows],
                 },
-                &classify_params(q, two, threshold),
+                &classify_params(self, q, two, threshold),
                 &mut buf.approx[rows],
                 &mut buf.above[j..j + 1],
                 &mut buf.reach[j..j + 1],
@@ -232,8 +265,15 @@ impl QuantTable {
 }
 
 /// The constants of [`simd::classify`] for query `q` under `bound`.
-fn classify_params(q: &QuantQuery, bound: Bound, threshold: f32) -> simd::Classify {
+fn classify_params(
+    table: &QuantTable,
+    q: &QuantQuery,
+    bound: Bound,
+    threshold: f32,
+) -> simd::Classify {
     simd::Classify {
+        scale_unit: table.scale_unit,
+        err_unit: table.err_unit,
         corr: q.offset_correction,
         qscale: q.scale,
         lo_corr: q.lo_correction,
