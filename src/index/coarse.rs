@@ -17,15 +17,14 @@
 //! `4·lane + j` of chunk `k` holds dimension `8k + j` of row `lane` in its low nibble and
 //! dimension `8k + 4 + j` in its high one — the 4-byte lanes `vpdpbusd`/`vpmaddubsw` multiply.
 
-pub use super::quant::CHUNK_ROWS;
-pub use crate::simd::BLOCK_ROWS;
+use super::quant::CHUNK_ROWS;
+use crate::simd::BLOCK_ROWS;
 use crate::simd::{level, Level};
 
 /// Dimensions per 64-byte chunk of a block (16 rows x 8 dimensions x 4 bits).
 pub const CHUNK_DIMS: usize = 8;
 
 pub struct CoarseTable {
-    pub dim: usize,
     pub rows: usize,
     chunks: usize,
     /// `ceil(rows / 16)` blocks of `chunks * 64` bytes.
@@ -103,7 +102,6 @@ impl CoarseTable {
             .iter()
             .fold(0f32, |m, &j| m.max(j as f32 * err_unit));
         CoarseTable {
-            dim,
             rows,
             chunks,
             codes,

@@ -60,16 +60,14 @@ pub struct QuantTable {
     /// instead of an f32: the scan reads 54 bytes a row instead of 60.
     pub scale_codes: Vec<u8>,
     pub scale_unit: f32,
-    /// Per row, `j`: the row's error bound is `j * err_unit` (rounded up).
+    /// Per row, `j`: the row's error bound `|e_v|` is `j * err_unit` (rounded up).
     pub err_codes: Vec<u8>,
     pub err_unit: f32,
-    /// The decoded error bounds `|e_v|` (for the rows a scan offers; the scan reads the codes).
-    pub errs: Vec<f32>,
-    /// The largest of `errs`.
+    /// The largest row error bound.
     pub max_err: f32,
 }
 
-/// The per-query constants of the error bound: row r's bound is `base + errs[r] * per_err`.
+/// The per-query constants of the error bound: row r's bound is `base + |e_v,r| * per_err`.
 #[derive(Debug, Clone, Copy)]
 pub struct Bound {
     pub base: f32,
@@ -119,16 +117,14 @@ impl QuantTable {
         let most = exact_errs.iter().fold(0f64, |m, &e| m.max(e));
         let err_unit = ((most * (1.0 + 1e-5)).max(f64::MIN_POSITIVE) / 255.0) as f32;
         let mut err_codes = vec![0u8; nblocks * BLOCK_ROWS];
-        let mut errs = vec![0f32; nblocks * BLOCK_ROWS];
         for (r, &e) in exact_errs.iter().enumerate() {
             let j0 = (e / err_unit as f64) as usize;
             let j = (j0..256)
                 .find(|&j| (j as f32 * err_unit) as f64 >= e)
                 .unwrap_or(255);
             err_codes[r] = j as u8;
-            errs[r] = j as f32 * err_unit;
         }
-        let max_err = errs.iter().fold(0f32, |a, &b| a.max(b));
+        let max_err = err_codes.iter().max().map_or(0.0, |&j| j as f32 * err_unit);
         QuantTable {
             dim,
             groups,
@@ -138,7 +134,6 @@ impl QuantTable {
             scale_unit,
             err_codes,
             err_unit,
-            errs,
             max_err,
         }
     }
@@ -166,15 +161,21 @@ impl QuantTable {
         }
     }
 
+    /// Row `row`'s error bound `|e_v|`, decoded as the scan decodes it.
+    #[inline]
+    pub fn row_err(&self, row: usize) -> f32 {
+        self.err_codes[row] as f32 * self.err_unit
+    }
+
     /// Row `row`'s bound under `b`.
     #[inline]
     pub fn row_bound(&self, row: usize, b: Bound) -> f32 {
-        b.base + self.errs[row] * b.per_err
+        b.base + self.row_err(row) * b.per_err
     }
 
     /// Bytes held by the table.
     pub fn memory_bytes(&self) -> usize {
-        self.blocks.len() + self.scale_codes.len() + self.err_codes.len() + self.errs.len() * 4
+        self.blocks.len() + self.scale_codes.len() + self.err_codes.len()
     }
 
     /// Score blocks `first..first + nb` and classify their rows against `threshold` (see
@@ -325,8 +326,6 @@ pub struct RowTable {
     /// Bytes per row: the dimension and the 8 bytes of scale and error, rounded up to lines.
     pub stride: usize,
     lines: Vec<Line>,
-    /// The largest row error.
-    pub max_err: f32,
 }
 
 impl RowTable {
@@ -334,7 +333,6 @@ impl RowTable {
         let rows = vectors.len() / dim;
         let stride = (dim + 8).div_ceil(64) * 64;
         let mut lines = vec![Line([128u8; 64]); rows * stride / 64];
-        let mut max_err = 0f32;
         for (r, v) in vectors.chunks_exact(dim).enumerate() {
             let amax = v.iter().fold(0f32, |m, x| m.max(x.abs()));
             let s = if amax > 0.0 { amax / 127.0 } else { 1.0 };
@@ -348,7 +346,6 @@ impl RowTable {
             }
             // Rounded up so the f32 bound stays a bound.
             let err = (err.sqrt() * (1.0 + 1e-6)) as f32;
-            max_err = max_err.max(err);
             for (i, b) in s
                 .to_ne_bytes()
                 .into_iter()
@@ -358,11 +355,7 @@ impl RowTable {
                 put(stride - 8 + i, b);
             }
         }
-        RowTable {
-            stride,
-            lines,
-            max_err,
-        }
+        RowTable { stride, lines }
     }
 
     pub fn memory_bytes(&self) -> usize {
@@ -478,7 +471,7 @@ mod tests {
                         }
                         let exact = simd::exact_dot(&vecs[r * dim..(r + 1) * dim], u);
                         let err = (exact - a).abs();
-                        let bound = b.base + table.errs[r] * b.per_err;
+                        let bound = b.base + table.row_err(r) * b.per_err;
                         worst = worst.max(err / bound);
                         assert!(err <= bound, "row {r}: |{exact} - {a}| > {bound}");
                         let (blk, lane) = (i / BLOCK_ROWS, i % BLOCK_ROWS);
@@ -533,7 +526,7 @@ mod tests {
                         }
                         let exact = simd::exact_dot(&vecs[r * dim..(r + 1) * dim], u);
                         let a = refined.approx[j * BLOCK_ROWS + lane];
-                        assert!((exact - a).abs() <= b.base + table.errs[r] * b.per_err);
+                        assert!((exact - a).abs() <= b.base + table.row_err(r) * b.per_err);
                         if refined.above[j] >> lane & 1 == 1 {
                             assert!(exact > threshold, "row {r} surely above at {exact}");
                         }
@@ -561,7 +554,6 @@ mod tests {
                 for r in 0..1000u32 {
                     let exact = simd::exact_dot(&vecs[r as usize * dim..(r as usize + 1) * dim], u);
                     let (a, e) = table.refine(r, &q, b);
-                    assert!(e <= table.max_err.mul_add(b.per_err, b.base));
                     assert!(
                         (exact - a).abs() <= e,
                         "dim {dim}, row {r}: |{exact} - {a}| > {e}"
