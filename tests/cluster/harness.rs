@@ -102,16 +102,34 @@ impl Cluster {
             .status()
             .expect("kill runs");
         assert!(st.success(), "kill -9 {}", self.pids[i]);
-        // Until the kernel has torn it down (gone, or a zombie nobody reaps): its sockets
-        // are closed by then.
-        let status = format!("/proc/{}/status", self.pids[i]);
-        for _ in 0..200 {
-            match std::fs::read_to_string(&status) {
-                Ok(s) if !s.contains("State:\tZ") => std::thread::sleep(Duration::from_millis(10)),
-                _ => break,
+        // Until the kernel has torn it down, so its sockets are closed: the process is gone,
+        // or only its main thread is left, a zombie nobody reaps. The main thread alone being
+        // a zombie is not enough: it exits first, while the other threads still tear the
+        // process down with its sockets open, and nginx then sends a request on a kept-alive
+        // connection that is reset without an answer (a POST is not sent on: a 503).
+        for _ in 0..500 {
+            if torn_down(self.pids[i]) {
+                return;
             }
+            std::thread::sleep(Duration::from_millis(10));
         }
+        panic!("instance {} still running 5 s after kill -9", i + 1);
     }
+}
+
+/// Whether process `pid` has exited with every thread (its files closed): gone, or its main
+/// thread a zombie and the only one left.
+fn torn_down(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return true;
+    };
+    let others = tasks
+        .filter_map(Result::ok)
+        .filter(|t| t.file_name().to_string_lossy() != pid.to_string())
+        .count();
+    let zombie = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_or(true, |s| s.contains("State:\tZ"));
+    others == 0 && zombie
 }
 
 impl Drop for Cluster {
