@@ -7,7 +7,7 @@ use super::problem::{ApiError, ProblemDoc};
 use super::schemas;
 use super::{bearer_hash, Limits, State};
 use crate::game::views::{BotSeat, MatchView, PlayerView, ResolveView};
-use crate::game::{BotLevel, MatchStatus, MoveInput, Name, SettingsInput, Sign, JOKER};
+use crate::game::{BotLevel, GameError, MatchStatus, MoveInput, Name, SettingsInput, Sign, JOKER};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -188,7 +188,7 @@ async fn get_match(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let read = state.matches.read(&path).await?;
-    Ok(versioned(&req, &read.etag, &read.view))
+    versioned(&req, &read.etag, || read.view())
 }
 
 #[utoipa::path(post, path = "/match/{id}/join", tag = "matches", params(("id" = String, Path)), request_body = JoinBody,
@@ -258,21 +258,26 @@ async fn current_round(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let read = state.matches.read(&path).await?;
-    Ok(versioned(&req, &read.etag, read.round()?))
+    read.round_dealt()?;
+    versioned(&req, &read.etag, || read.round())
 }
 
 /// A read of one version of a match: its already-serialised JSON with the version's `ETag`,
 /// or 304 when the client holds that version.
-fn versioned(req: &HttpRequest, etag: &str, json: &bytes::Bytes) -> HttpResponse {
+fn versioned(
+    req: &HttpRequest,
+    etag: &str,
+    json: impl FnOnce() -> Result<bytes::Bytes, GameError>,
+) -> Result<HttpResponse, ApiError> {
     if super::none_match(req, etag) {
-        return HttpResponse::NotModified()
+        return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
-            .finish();
+            .finish());
     }
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
         .content_type("application/json")
-        .body(json.clone())
+        .body(json()?))
 }
 
 #[utoipa::path(get, path = "/match/{id}/player/{player_id}", tag = "matches", params(("id" = String, Path), ("player_id" = String, Path)), security(("bearer" = [])),

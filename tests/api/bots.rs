@@ -34,7 +34,7 @@ fn core(clock: &Arc<ManualClock>) -> (Matches, Arc<MemoryStore>) {
 
 /// The current round as a poller reads it.
 fn round_view(read: &MatchRead) -> RoundView {
-    serde_json::from_slice(read.round().unwrap()).unwrap()
+    serde_json::from_slice(&read.round().unwrap()).unwrap()
 }
 
 /// Every bot's planned move is legal from its own hand: a public card of the round and one of
@@ -202,14 +202,21 @@ async fn bots_move_at_their_own_time_hidden_until_resolve_and_at_once_when_every
     assert_eq!(m.rounds[1].status, RoundStatus::Resolved);
     assert_eq!(m.rounds[1].moves.len(), 4);
     assert_eq!(m.status, word_bocce::game::MatchStatus::Done);
-    // A finished match is read, but its views are not held (it is read a few times at most).
+    // A finished match's views move, compressed, to the held results: every player's page
+    // polls the result, and no poll reads the match again.
     assert_eq!(matches.reads.len(), 1, "the match in play was held");
-    let done = round_view(&matches.read(&id).await.unwrap());
+    let first = matches.read(&id).await.unwrap();
+    let done = round_view(&first);
     assert_eq!(done.status, RoundStatus::Resolved);
+    assert!(matches.reads.is_empty(), "no longer among matches in play");
+    assert_eq!(matches.reads.finished_len(), 1);
+    let again = matches.read(&id).await.unwrap();
     assert!(
-        matches.reads.is_empty(),
-        "a finished match's views are let go"
+        again.held_bytes() < first.held_bytes(),
+        "the second read is the held (compressed) views"
     );
+    assert_eq!(again.round().unwrap(), first.round().unwrap());
+    assert_eq!(again.view().unwrap(), first.view().unwrap());
     // Standings: four seats, 3 points shared out per round.
     let total: f64 = m.standings().iter().map(|s| s.points).sum();
     assert_eq!(total, 2.0 * 6.0);
