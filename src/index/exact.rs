@@ -13,7 +13,7 @@ use super::coarse::{CoarseBuf, CoarseQuery, CoarseTable};
 use super::quant::{Bound, ChunkBuf, QuantQuery, QuantTable, RowTable, CHUNK_ROWS};
 use super::{Hit, NearestIndex, Skip};
 use crate::embeddings::{Embeddings, WordId};
-use crate::simd::{dot, exact_dot, prefetch, BLOCK_ROWS};
+use crate::simd::{count_bits, dot, exact_dot, prefetch, BLOCK_ROWS};
 use std::sync::Arc;
 
 pub struct ExactIndex {
@@ -143,22 +143,33 @@ impl ExactIndex {
             let nb = per.min(nblocks - first);
             self.table
                 .classify_chunk_refined(first, nb, &q, bounds, threshold, &mut buf);
-            pending.clear();
-            for j in 0..nb {
-                let valid = self.valid(first + j);
-                let above = buf.above[j] & valid;
-                count += above.count_ones() as usize;
-                if let Some(b) = best.as_deref_mut() {
+            if first + nb == nblocks {
+                // The last block's padding lanes are no rows.
+                let valid = self.valid(nblocks - 1);
+                buf.above[nb - 1] &= valid;
+                buf.reach[nb - 1] &= valid;
+            }
+            count += count_bits(&buf.above[..nb]);
+            if let Some(b) = best.as_deref_mut() {
+                for j in (0..nb).filter(|&j| buf.above[j] != 0) {
                     let lanes = &buf.approx[j * BLOCK_ROWS..(j + 1) * BLOCK_ROWS];
                     let bound = if buf.refined >> j & 1 == 1 {
                         bounds.1
                     } else {
                         bounds.0
                     };
-                    b.offer_block(&self.table, bound, (first + j) * BLOCK_ROWS, lanes, above);
+                    let row = (first + j) * BLOCK_ROWS;
+                    b.offer_block(&self.table, bound, row, lanes, buf.above[j]);
                 }
-                // Undecided rows are in refined blocks only (two-part bound).
-                let mut m = buf.reach[j] & valid & !above;
+            }
+            // Undecided rows are in refined blocks only (the others were decided by the first
+            // part of the query).
+            pending.clear();
+            let mut refined = buf.refined;
+            while refined != 0 {
+                let j = refined.trailing_zeros() as usize;
+                refined &= refined - 1;
+                let mut m = buf.reach[j] & !buf.above[j];
                 while m != 0 {
                     let lane = m.trailing_zeros() as usize;
                     m &= m - 1;
