@@ -499,7 +499,7 @@ unsafe fn classify_avx2(
 #[inline]
 pub fn count_bits(masks: &[u16]) -> usize {
     #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("popcnt") {
+    if level() != Level::Scalar && std::is_x86_feature_detected!("popcnt") {
         // SAFETY: the feature was detected at run time.
         return unsafe { count_bits_popcnt(masks) };
     }

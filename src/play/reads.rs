@@ -29,7 +29,7 @@ use std::sync::Arc;
 pub const HELD_VIEWS: usize = 2048;
 
 /// Finished matches' views held per generation (at most twice this many; a 32-player match's
-/// are ~5 KB compressed, so at most ~20 MB). A finished match is polled for a little while —
+/// take ~6 KB compressed, so at most ~25 MB). A finished match is polled for a little while —
 /// its players read the result — then not at all; this covers every match that ended in the
 /// last minutes of a busy instance (thousands), so polls of results keep hitting the held views
 /// even when far more matches end at once than a real instance sees.
