@@ -310,9 +310,11 @@ impl<'a> TopK<'a> {
         if mask == 0 {
             return;
         }
-        // Most blocks hold nothing that can reach the floor: one look at their best lane.
-        let top = approx.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-        if top + bound.base + table.max_err * bound.per_err < self.floor {
+        // Most blocks hold nothing that can reach the floor (once there is one): one look at
+        // their best lane.
+        if self.floor > f32::NEG_INFINITY
+            && lanes_max(approx) + bound.base + table.max_err * bound.per_err < self.floor
+        {
             return;
         }
         let mut mask = mask;
@@ -353,6 +355,20 @@ impl<'a> TopK<'a> {
     }
 }
 
+/// The largest of a block's approximate scores, four lanes at a time (a plain `max` fold is a
+/// chain of sixteen dependent compares with NaN handling; scores are never NaN).
+#[inline]
+fn lanes_max(approx: &[f32]) -> f32 {
+    let mut m = [f32::NEG_INFINITY; 4];
+    for c in approx.chunks_exact(4) {
+        for (m, &x) in m.iter_mut().zip(c) {
+            *m = if x > *m { x } else { *m };
+        }
+    }
+    let (a, b) = (m[0].max(m[1]), m[2].max(m[3]));
+    a.max(b)
+}
+
 /// A row that may be in the top k: its approximate score and error bound.
 #[derive(Clone, Copy)]
 struct Cand {
@@ -381,5 +397,21 @@ impl NearestIndex for ExactIndex {
 
     fn search(&self, query: &[f32], k: usize, skip: &dyn Skip, _seeds: &[WordId]) -> Vec<Hit> {
         self.top_k(query, k, skip)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lanes_max;
+
+    #[test]
+    fn lanes_max_is_the_largest_lane_wherever_it_is() {
+        for at in 0..16 {
+            let mut lanes: Vec<f32> = (0..16).map(|i| -0.5 - i as f32 * 0.01).collect();
+            lanes[at] = 0.25;
+            assert_eq!(lanes_max(&lanes), 0.25, "largest at lane {at}");
+            lanes[at] = -0.1;
+            assert_eq!(lanes_max(&lanes), -0.1, "largest (negative) at lane {at}");
+        }
     }
 }
