@@ -35,8 +35,6 @@ pub struct CoarseTable {
     err_codes: Vec<u8>,
     scale_unit: f32,
     err_unit: f32,
-    /// The largest row error bound.
-    pub max_err: f32,
 }
 
 /// A query quantised for the coarse pass.
@@ -98,9 +96,6 @@ impl CoarseTable {
             debug_assert!(j as f64 * err_unit as f64 >= e);
             err_codes[r] = j;
         }
-        let max_err = err_codes
-            .iter()
-            .fold(0f32, |m, &j| m.max(j as f32 * err_unit));
         CoarseTable {
             rows,
             chunks,
@@ -109,7 +104,6 @@ impl CoarseTable {
             err_codes,
             scale_unit,
             err_unit,
-            max_err,
         }
     }
 
@@ -149,11 +143,6 @@ impl CoarseTable {
     #[inline]
     pub fn row_bound(&self, row: usize, q: &CoarseQuery) -> f32 {
         (self.err_codes[row] as f32).mul_add(q.per_code, q.base)
-    }
-
-    /// The largest row bound for `q`.
-    pub fn max_bound(&self, q: &CoarseQuery) -> f32 {
-        (self.max_err / self.err_unit).mul_add(q.per_code, q.base)
     }
 
     /// Score blocks `first..first + nb` and classify their rows against `threshold`: bit `l`
@@ -574,7 +563,6 @@ mod tests {
                         }
                         let exact = crate::simd::exact_dot(&vecs[r * dim..(r + 1) * dim], u);
                         let bound = table.row_bound(r, &q);
-                        assert!(bound <= table.max_bound(&q));
                         let err = (exact - buf.approx[i]).abs();
                         worst = worst.max(err / bound);
                         assert!(
