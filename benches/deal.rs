@@ -35,7 +35,7 @@ fn table(people: usize, bots: &[BotLevel], seed: u64) -> Match {
         0,
     );
     for i in 0..people {
-        m.players.push(Player {
+        m.players.make_mut().push(Player {
             id: format!("p{i}"),
             name: format!("P{i}"),
             token_hash: "t".into(),
@@ -43,7 +43,7 @@ fn table(people: usize, bots: &[BotLevel], seed: u64) -> Match {
         });
     }
     for (i, &level) in bots.iter().enumerate() {
-        m.players.push(Player {
+        m.players.make_mut().push(Player {
             id: format!("b{i}"),
             name: format!("B{i}"),
             token_hash: String::new(),

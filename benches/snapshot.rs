@@ -70,7 +70,7 @@ async fn played(matches: &Matches) -> Match {
                 .unwrap();
         }
     }
-    matches.load(&id).await.unwrap()
+    Match::clone(&matches.load(&id).await.unwrap())
 }
 
 fn main() {

@@ -9,6 +9,7 @@ pub mod error;
 mod name_filter;
 pub mod rules;
 pub mod settings;
+pub mod shared;
 pub mod standings;
 pub mod state;
 pub mod views;
@@ -17,6 +18,7 @@ pub use bots::BotLevel;
 pub use error::{GameError, JokerRule, NameRule};
 pub use rules::{Name, JOKER, JOKER_MAX_COSINE};
 pub use settings::{MatchSettings, SettingsInput};
+pub use shared::Shared;
 pub use state::{
     BotMove, ContributionView, Match, MatchStatus, MoveInput, MoveResult, ParMove, Player, Round,
     RoundStatus, Sign, SubmittedMove,

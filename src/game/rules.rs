@@ -97,12 +97,12 @@ impl Match {
             start_word: w(d.start),
             target_word: w(d.target),
             public_cards: d.public.iter().map(|&id| w(id)).collect(),
-            hands,
+            hands: hands.into(),
             deadline_ts: now + self.settings.timeout_secs,
             status: RoundStatus::Open,
             moves: BTreeMap::new(),
-            par,
-            bots: plans,
+            par: par.into(),
+            bots: plans.into(),
         })
     }
 

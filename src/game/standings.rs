@@ -107,23 +107,27 @@ mod tests {
                 token_hash: "t".into(),
                 bot: None,
             })
-            .collect();
-        m.rounds.push(Round {
-            id: "r1".into(),
-            number: 1,
-            start_word: "s".into(),
-            target_word: "t".into(),
-            public_cards: vec![],
-            hands: BTreeMap::new(),
-            deadline_ts: 10,
-            status: RoundStatus::Resolved,
-            moves: moves
-                .iter()
-                .filter_map(|(id, mv)| mv.map(|(r, s)| (id.to_string(), moved(r, s))))
-                .collect(),
-            par: BTreeMap::new(),
-            bots: BTreeMap::new(),
-        });
+            .collect::<Vec<_>>()
+            .into();
+        m.rounds.push(
+            Round {
+                id: "r1".into(),
+                number: 1,
+                start_word: "s".into(),
+                target_word: "t".into(),
+                public_cards: vec![],
+                hands: BTreeMap::new().into(),
+                deadline_ts: 10,
+                status: RoundStatus::Resolved,
+                moves: moves
+                    .iter()
+                    .filter_map(|(id, mv)| mv.map(|(r, s)| (id.to_string(), moved(r, s))))
+                    .collect(),
+                par: BTreeMap::new().into(),
+                bots: BTreeMap::new().into(),
+            }
+            .into(),
+        );
         m
     }
 

@@ -4,6 +4,7 @@
 
 use super::bots::BotLevel;
 use super::settings::MatchSettings;
+use super::shared::Shared;
 use super::GameError;
 use crate::scoring::{Contribution, Tier};
 use serde::{Deserialize, Serialize};
@@ -201,17 +202,21 @@ pub struct Round {
     pub target_word: String,
     pub public_cards: Vec<String>,
     /// Private cards per player id (`JOKER` for a joker).
-    pub hands: BTreeMap<String, Vec<String>>,
+    pub hands: Shared<BTreeMap<String, Vec<String>>>,
     pub deadline_ts: u64,
     pub status: RoundStatus,
     pub moves: BTreeMap<String, SubmittedMove>,
     /// Computed at deal time, revealed at resolve.
-    pub par: BTreeMap<String, ParMove>,
+    pub par: Shared<BTreeMap<String, ParMove>>,
     /// Each computer opponent's move, chosen at deal time; it joins `moves` (and so counts as
     /// submitted) at its time, or as soon as every person has moved ([`Match::settle`]). A bot
     /// with a hand of jokers only has none and passes.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub bots: BTreeMap<String, BotMove>,
+    #[serde(default, skip_serializing_if = "no_bots")]
+    pub bots: Shared<BTreeMap<String, BotMove>>,
+}
+
+fn no_bots(bots: &BTreeMap<String, BotMove>) -> bool {
+    bots.is_empty()
 }
 
 /// A computer opponent's move in a round, and when it counts as submitted.
@@ -237,8 +242,8 @@ pub struct Match {
     pub settings: MatchSettings,
     pub status: MatchStatus,
     pub host_token_hash: String,
-    pub players: Vec<Player>,
-    pub rounds: Vec<Round>,
+    pub players: Shared<Vec<Player>>,
+    pub rounds: Vec<Shared<Round>>,
     pub created_at: u64,
     pub updated_at: u64,
     /// Bumped on every change: the ETag of reads, and the version of optimistic writes.
@@ -265,7 +270,7 @@ impl Match {
             settings,
             status: MatchStatus::Lobby,
             host_token_hash,
-            players: Vec::new(),
+            players: Shared::default(),
             rounds: Vec::new(),
             created_at: now,
             updated_at: now,
@@ -280,7 +285,7 @@ impl Match {
     }
 
     pub fn current_round(&self) -> Option<&Round> {
-        self.rounds.last()
+        self.rounds.last().map(|r| &**r)
     }
 
     pub fn player(&self, id: &str) -> Option<&Player> {
@@ -297,7 +302,7 @@ impl Match {
                 max: self.settings.max_players,
             });
         }
-        self.players.push(player);
+        self.players.make_mut().push(player);
         self.touch(now);
         Ok(())
     }
@@ -342,12 +347,12 @@ impl Match {
         // The round's clock starts when it is applied: deadline and bots' times move with it.
         let deadline_ts = now + self.settings.timeout_secs;
         let mut round = round;
-        for plan in round.bots.values_mut() {
+        for plan in round.bots.make_mut().values_mut() {
             // (as long before the deadline as when it was dealt)
             plan.at = deadline_ts.saturating_sub(round.deadline_ts.saturating_sub(plan.at));
         }
         round.deadline_ts = deadline_ts;
-        self.rounds.push(round);
+        self.rounds.push(round.into());
         self.status = MatchStatus::InProgress;
         self.touch(now);
         Ok(true)
@@ -361,7 +366,11 @@ impl Match {
         let Some(state) = self.pending(now) else {
             return false;
         };
-        let round = self.rounds.last_mut().expect("pending needs a round");
+        let round = self
+            .rounds
+            .last_mut()
+            .expect("pending needs a round")
+            .make_mut();
         for (id, plan) in &round.bots {
             if !round.moves.contains_key(id) && (state.closing || now >= plan.at) {
                 round.moves.insert(id.clone(), plan.submitted.clone());
@@ -439,7 +448,7 @@ impl Match {
         if self.current_round().map(|r| r.id.as_str()) != Some(round_id) {
             return Err(GameError::RoundClosed);
         }
-        let r = self.rounds.last_mut().expect("a current round");
+        let r = self.rounds.last_mut().expect("a current round").make_mut();
         for (id, plan) in &r.bots {
             r.moves
                 .entry(id.clone())
@@ -457,6 +466,7 @@ impl Match {
         self.rounds
             .iter()
             .find(|r| r.id == round_id)
+            .map(|r| &**r)
             .ok_or_else(|| GameError::UnknownRound(round_id.to_string()))
     }
 
@@ -470,25 +480,19 @@ impl Match {
         result: MoveResult,
         now: u64,
     ) -> Result<MoveResult, GameError> {
-        let current = self.current_round().map(|r| r.id.clone());
-        let round = self
-            .rounds
-            .iter_mut()
-            .find(|r| r.id == round_id)
-            .ok_or_else(|| GameError::UnknownRound(round_id.to_string()))?;
+        let round = self.round(round_id)?;
         if let Some(prev) = round.moves.get(player_id) {
             if prev.input == mv {
                 return Ok(prev.result.clone());
             }
             return Err(GameError::AlreadySubmitted);
         }
-        if round.status == RoundStatus::Resolved
-            || now >= round.deadline_ts
-            || current.as_deref() != Some(round_id)
-        {
+        let current = self.rounds.last_mut().filter(|r| r.id == round_id);
+        let Some(round) = current.filter(|r| r.status == RoundStatus::Open && now < r.deadline_ts)
+        else {
             return Err(GameError::RoundClosed);
-        }
-        round.moves.insert(
+        };
+        round.make_mut().moves.insert(
             player_id.to_string(),
             SubmittedMove {
                 input: mv,

@@ -170,9 +170,10 @@ impl Matches {
         Ok(added)
     }
 
-    /// Match `id`, its round resolved first if that is due (and stored).
+    /// Match `id` (shared with the store: not a copy), its round resolved first if that is due
+    /// (and stored).
     #[tracing::instrument(level = "debug", skip_all, fields(match_id = %id))]
-    pub async fn load(&self, id: &str) -> Result<Match, PlayError> {
+    pub async fn load(&self, id: &str) -> Result<Arc<Match>, PlayError> {
         let m = self
             .store
             .get(id)
@@ -185,11 +186,11 @@ impl Matches {
     }
 
     /// Settle what is due in match `id` (stored) and return it.
-    async fn settled(&self, id: &str) -> Result<Match, PlayError> {
+    async fn settled(&self, id: &str) -> Result<Arc<Match>, PlayError> {
         let clock = self.clock.clone();
         Ok(update_typed(self.store.as_ref(), id, |m| {
             m.settle(clock.now());
-            Ok(m.clone())
+            Ok(Arc::new(m.clone()))
         })
         .await?)
     }
@@ -220,7 +221,7 @@ impl Matches {
         let m = if m.due(self.now()) {
             self.settled(id).await?
         } else {
-            *m
+            m
         };
         self.reads.hold(&m)
     }

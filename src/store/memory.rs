@@ -25,14 +25,15 @@ struct Entry {
     ring: Ring,
 }
 
-/// How a match is held. A finished match no longer changes (every change is refused by the
+/// How a match is held. A match in play is shared with its readers (a read takes a pointer; a
+/// change makes a new match). A finished match no longer changes (every change is refused by the
 /// rules), so it is kept as the JSON text the snapshot has of it, LZ4-compressed: one
 /// allocation of about a tenth of the bytes the match takes as Rust values (its many short
 /// strings, maps and vectors), under a quarter of its share of the snapshot. Reading one
 /// decompresses and parses it (tens of microseconds; a finished match is read rarely: its
 /// result page, once); the snapshot writes its text.
 enum Held {
-    Playing(Match),
+    Playing(Arc<Match>),
     Finished {
         lz4: Box<[u8]>,
         updated_at: u64,
@@ -49,9 +50,9 @@ impl From<Match> for Held {
                     updated_at: m.updated_at,
                     version: m.version,
                 },
-                Err(_) => Held::Playing(m),
+                Err(_) => Held::Playing(Arc::new(m)),
             },
-            _ => Held::Playing(m),
+            _ => Held::Playing(Arc::new(m)),
         }
     }
 }
@@ -65,13 +66,15 @@ impl Entry {
     }
 
     /// The match as it is now.
-    fn current(&self) -> Result<Match, StoreError> {
+    fn current(&self) -> Result<Arc<Match>, StoreError> {
         match &self.held {
             Held::Playing(m) => Ok(m.clone()),
             Held::Finished { lz4, .. } => {
                 let json =
                     lz4_flex::decompress_size_prepended(lz4).map_err(StoreError::internal)?;
-                serde_json::from_slice(&json).map_err(StoreError::internal)
+                Ok(Arc::new(
+                    serde_json::from_slice(&json).map_err(StoreError::internal)?,
+                ))
             }
         }
     }
@@ -98,7 +101,7 @@ impl Entry {
 
     fn write_json(&self, out: &mut impl std::io::Write) -> anyhow::Result<()> {
         match &self.held {
-            Held::Playing(m) => serde_json::to_writer(out, m)?,
+            Held::Playing(m) => serde_json::to_writer(out, &**m)?,
             Held::Finished { lz4, .. } => {
                 out.write_all(&lz4_flex::decompress_size_prepended(lz4)?)?
             }
@@ -346,7 +349,7 @@ impl MatchStore for MemoryStore {
         )
     }
 
-    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Match>, StoreError>> {
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Arc<Match>>, StoreError>> {
         Box::pin(
             async move {
                 match self.entry(id) {
@@ -372,7 +375,7 @@ impl MatchStore for MemoryStore {
                 if Some(e.version()) == known {
                     return Ok(Fetched::Unchanged);
                 }
-                Ok(Fetched::Changed(Box::new(e.current()?)))
+                Ok(Fetched::Changed(e.current()?))
             }
             .instrument(tracing::debug_span!("store.get_newer", match_id = %id)),
         )
@@ -382,31 +385,24 @@ impl MatchStore for MemoryStore {
         &'a self,
         id: &'a str,
         mut f: Mutation<'a>,
-    ) -> BoxFuture<'a, Result<serde_json::Value, StoreError>> {
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(
             async move {
                 let entry = self
                     .entry(id)
                     .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
                 let mut guard = entry.lock().map_err(|_| poisoned())?;
-                // Work on a copy: an error leaves the stored match untouched. A match in play
-                // is copied once (the hot path: every move); a finished one is parsed.
-                let parsed;
-                let before = match &guard.held {
-                    Held::Playing(m) => m,
-                    Held::Finished { .. } => {
-                        parsed = guard.current()?;
-                        &parsed
-                    }
-                };
-                let mut copy = before.clone();
-                let out = f(&mut copy)?;
+                // Work on a copy: an error leaves the stored match untouched (and readers keep
+                // the match they hold).
+                let before = guard.current()?;
+                let mut copy = Match::clone(&before);
+                f(&mut copy)?;
                 if copy == *before {
-                    return Ok(out);
+                    return Ok(());
                 }
                 // Every stored change is a new version (what readers' views and ETags name).
                 copy.version = copy.version.max(before.version + 1);
-                let fresh = events::diff(before, &mut copy);
+                let fresh = events::diff(&before, &mut copy);
                 let finished = copy.status == MatchStatus::Done;
                 let final_round = copy.players.len() + 3;
                 guard.set(copy);
@@ -421,7 +417,7 @@ impl MatchStore for MemoryStore {
                     // Resumes after the end need the final round's events at most.
                     guard.ring.keep_last(final_round);
                 }
-                Ok(out)
+                Ok(())
             }
             .instrument(tracing::debug_span!("store.update", match_id = %id)),
         )
@@ -541,7 +537,7 @@ mod tests {
             "playing",
             Box::new(|m| {
                 m.name = "renamed".into();
-                Ok(serde_json::Value::Null)
+                Ok(())
             }),
         )
         .await
@@ -550,6 +546,50 @@ mod tests {
             panic!("a change is a new version")
         };
         assert_eq!((m.name.as_str(), m.version), ("renamed", before + 1));
+    }
+
+    #[tokio::test]
+    async fn a_reader_keeps_the_version_it_read_and_a_change_copies_only_what_it_touches() {
+        let clock = ManualClock::at(10_000);
+        let s = store(100, &clock);
+        hold(&s, 10_000, &[("m", MatchStatus::Lobby)]).await;
+        let join = |m: &mut Match, i: usize| {
+            let p = crate::game::Player {
+                id: format!("p{i}"),
+                name: format!("P{i}"),
+                token_hash: "t".into(),
+                bot: None,
+            };
+            m.join(p, 10_000)
+        };
+        s.update("m", Box::new(|m| join(m, 0))).await.unwrap();
+        let read = s.get("m").await.unwrap().unwrap();
+        s.update("m", Box::new(|m| join(m, 1))).await.unwrap();
+        let now = s.get("m").await.unwrap().unwrap();
+        assert_eq!((read.players.len(), now.players.len()), (1, 2));
+        assert_eq!(now.version, read.version + 1);
+        // A refused change leaves the match as it was, part of it changed or not.
+        let refused = s.update(
+            "m",
+            Box::new(|m| {
+                join(m, 2)?;
+                m.name = "renamed".into();
+                Err(crate::game::GameError::MatchAlreadyStarted)
+            }),
+        );
+        assert!(matches!(refused.await, Err(StoreError::Rejected(_))));
+        let after = s.get("m").await.unwrap().unwrap();
+        assert_eq!(*after, *now);
+        assert!(Arc::ptr_eq(&after, &now), "nothing was written");
+        // A change of the name shares the players with the version before.
+        let rename = |m: &mut Match| {
+            m.name = "renamed".into();
+            Ok(())
+        };
+        s.update("m", Box::new(rename)).await.unwrap();
+        let renamed = s.get("m").await.unwrap().unwrap();
+        assert_eq!(renamed.name, "renamed");
+        assert!(std::ptr::eq(&*renamed.players, &*now.players));
     }
 
     #[tokio::test]
@@ -584,7 +624,7 @@ mod tests {
             "playing",
             Box::new(|m| {
                 m.touch(10_900);
-                Ok(serde_json::Value::Null)
+                Ok(())
             }),
         )
         .await
@@ -635,7 +675,8 @@ mod tests {
                 token_hash: "t".into(),
                 bot: None,
             })
-            .collect();
+            .collect::<Vec<_>>()
+            .into();
         s.insert(m.clone()).await.unwrap();
         let entry = s.entry("m").unwrap();
         for i in 0..40 {
@@ -655,7 +696,7 @@ mod tests {
             Box::new(|m| {
                 m.status = MatchStatus::Done;
                 m.touch(5);
-                Ok(serde_json::Value::Null)
+                Ok(())
             }),
         )
         .await
@@ -673,7 +714,7 @@ mod tests {
         m.status = MatchStatus::Done;
         m.touch(5);
         m.event_seq = back.event_seq;
-        assert_eq!(back, m);
+        assert_eq!(*back, m);
     }
 
     #[tokio::test]

@@ -16,6 +16,7 @@ use crate::game::{GameError, Match, MatchStatus};
 use crate::text::quoted;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -105,23 +106,22 @@ pub enum Fetched {
     /// The match is still at the version the reader knows.
     Unchanged,
     /// The match, at another version.
-    Changed(Box<Match>),
+    Changed(Arc<Match>),
 }
 
 /// A change to one match. It may run more than once (optimistic stores retry): it must only
 /// depend on the match it is given. Returning an error leaves the match unchanged.
-pub type Mutation<'a> =
-    Box<dyn FnMut(&mut Match) -> Result<serde_json::Value, GameError> + Send + 'a>;
+pub type Mutation<'a> = Box<dyn FnMut(&mut Match) -> Result<(), GameError> + Send + 'a>;
 
 pub trait MatchStore: Send + Sync {
     /// Store a new match (its id is fresh).
     fn insert(&self, m: Match) -> BoxFuture<'_, Result<(), StoreError>>;
 
-    /// A copy of a match, or `None`.
-    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Match>, StoreError>>;
+    /// A match as it is now, or `None`: shared, not copied (a change makes a new one).
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Arc<Match>>, StoreError>>;
 
     /// Match `id` unless its version is still `known` (what a reader holds a view of): lets a
-    /// read skip copying and parsing a match that has not changed. The default reads it whole.
+    /// read skip parsing a match that has not changed. The default reads it whole.
     fn get_newer<'a>(
         &'a self,
         id: &'a str,
@@ -131,18 +131,16 @@ pub trait MatchStore: Send + Sync {
             Ok(match self.get(id).await? {
                 None => Fetched::Missing,
                 Some(m) if Some(m.version) == known => Fetched::Unchanged,
-                Some(m) => Fetched::Changed(Box::new(m)),
+                Some(m) => Fetched::Changed(m),
             })
         })
     }
 
-    /// Apply `f` atomically to match `id` and return what it returned; [`StoreError::NotFound`]
-    /// if there is no such match, [`StoreError::Rejected`] if `f` refused the change.
-    fn update<'a>(
-        &'a self,
-        id: &'a str,
-        f: Mutation<'a>,
-    ) -> BoxFuture<'a, Result<serde_json::Value, StoreError>>;
+    /// Apply `f` atomically to match `id`; [`StoreError::NotFound`] if there is no such match,
+    /// [`StoreError::Rejected`] if `f` refused the change. A change that leaves the match as it
+    /// was writes nothing (no new version). What `f` has to tell, it keeps in its own captures
+    /// ([`update_typed`]).
+    fn update<'a>(&'a self, id: &'a str, f: Mutation<'a>) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// Whether the store can serve (for readiness).
     fn healthy(&self) -> BoxFuture<'_, bool>;
@@ -173,20 +171,22 @@ pub trait MatchStore: Send + Sync {
     ) -> tokio::sync::broadcast::Receiver<std::sync::Arc<events::Event>>;
 }
 
-/// Run a typed change through [`MatchStore::update`].
+/// Run a change through [`MatchStore::update`] and return what it returned (from the attempt
+/// that was committed, where a store retries).
 pub async fn update_typed<T, F>(store: &dyn MatchStore, id: &str, mut f: F) -> Result<T, StoreError>
 where
-    T: serde::Serialize + serde::de::DeserializeOwned,
+    T: Send,
     F: FnMut(&mut Match) -> Result<T, GameError> + Send,
 {
-    let v = store
+    let mut out = None;
+    store
         .update(
             id,
-            Box::new(move |m| {
-                let out = f(m)?;
-                serde_json::to_value(out).map_err(|e| GameError::Internal(e.to_string()))
+            Box::new(|m| {
+                out = Some(f(m)?);
+                Ok(())
             }),
         )
         .await?;
-    serde_json::from_value(v).map_err(StoreError::internal)
+    out.ok_or_else(|| StoreError::internal("a store committed a change it did not run"))
 }

@@ -353,11 +353,7 @@ impl RedisMatchStore {
     }
 
     /// One update of match `id`, with this instance's lock on it held.
-    async fn update_locked(
-        &self,
-        id: &str,
-        f: &mut Mutation<'_>,
-    ) -> Result<serde_json::Value, StoreError> {
+    async fn update_locked(&self, id: &str, f: &mut Mutation<'_>) -> Result<(), StoreError> {
         let script = redis::Script::new(UPDATE_SCRIPT);
         for attempt in 0..MAX_ATTEMPTS {
             let (version, before) = self
@@ -365,9 +361,9 @@ impl RedisMatchStore {
                 .await?
                 .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
             let mut after = before.clone();
-            let out = f(&mut after)?;
+            f(&mut after)?;
             if after == before {
-                return Ok(out);
+                return Ok(());
             }
             if after.version <= before.version {
                 after.version = before.version + 1;
@@ -408,7 +404,7 @@ impl RedisMatchStore {
                 1 => {
                     self.metrics
                         .count_committed(events.iter().map(|e| e.event.as_str()));
-                    return Ok(out);
+                    return Ok(());
                 }
                 -1 => return Err(StoreError::NotFound(id.to_string())),
                 _ => {
@@ -470,9 +466,9 @@ impl MatchStore for RedisMatchStore {
         )
     }
 
-    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Match>, StoreError>> {
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Arc<Match>>, StoreError>> {
         Box::pin(
-            async move { Ok(self.read(id).await?.map(|(_, m)| m)) }
+            async move { Ok(self.read(id).await?.map(|(_, m)| Arc::new(m))) }
                 .instrument(tracing::debug_span!("store.get", match_id = %id)),
         )
     }
@@ -497,7 +493,7 @@ impl MatchStore for RedisMatchStore {
                     Some([_]) => Fetched::Unchanged,
                     Some([_, json, ..]) => {
                         let m = serde_json::from_str(json).map_err(StoreError::internal)?;
-                        Fetched::Changed(Box::new(m))
+                        Fetched::Changed(Arc::new(m))
                     }
                 })
             }
@@ -509,7 +505,7 @@ impl MatchStore for RedisMatchStore {
         &'a self,
         id: &'a str,
         mut f: Mutation<'a>,
-    ) -> BoxFuture<'a, Result<serde_json::Value, StoreError>> {
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(
             async move {
                 let lock = self.local_lock(id);
