@@ -9,6 +9,8 @@
 #   practice: practice throws (every throw of 600 seeded courts, shuffled: each scored afresh,
 #            as a match submit is, with no store) at 16 and 64 connections.
 #   scripts/bench-http.sh                  # all three (BENCH=matches, puzzles or practice for one)
+# DURATION (default 15s) per run; MOVES fresh moves prepared per submit run (default 8,000 per
+# second of DURATION: a run that sends them all says its rate is a floor).
 # Postgres: DATABASE_BENCH_URL (a database the bench may create and drop others from;
 # default postgres://postgres@127.0.0.1:5432/test). Installs wrk from Debian's packages if
 # it is missing.
@@ -20,6 +22,10 @@ cargo build --release --quiet --bin word-bocce
 port=${BENCH_PORT:-18766}
 duration=${DURATION:-15s}
 what=${BENCH:-all}
+# Fresh moves for the submit runs: 8,000 a second of the duration (a run that uses them all says so).
+secs=${duration%s}
+[[ $secs =~ ^[0-9]+$ ]] || secs=60
+moves=${MOVES:-$((8000 * secs))}
 work=$(mktemp -d)
 pids=()
 db=""
@@ -52,10 +58,16 @@ base="http://127.0.0.1:$port"
 
 if [ "$what" = all ] || [ "$what" = matches ]; then
   for conns in 16 64; do
-    python3 benches/http/setup_matches.py "$base" "${MOVES:-60000}" "$work/moves.txt"
+    python3 benches/http/setup_matches.py "$base" "$moves" "$work/moves.txt"
     echo "== POST submit, $conns connections (fresh moves)"
     MOVES_FILE="$work/moves.txt" THREADS=2 wrk -t2 -c"$conns" -d"$duration" --latency \
-      -s benches/http/submit.lua "$base" | show
+      -s benches/http/submit.lua "$base" > "$work/submit.txt"
+    show "$work/submit.txt"
+    # A wrk thread that runs out of prepared moves stops: the rate is then moves / duration.
+    sent=$(awk '/^requests/ {print $2 + 0}' "$work/submit.txt")
+    if [ "${sent:-0}" -ge $((moves * 98 / 100)) ]; then
+      echo "   (every prepared move was sent: this rate is a floor; raise MOVES)"
+    fi
     echo "== GET round/current, $conns connections"
     ROUNDS_FILE="$work/moves.txt.rounds" wrk -t2 -c"$conns" -d"$duration" \
       -s benches/http/rounds.lua "$base" | show
