@@ -23,8 +23,10 @@ port=${BENCH_PORT:-18766}
 duration=${DURATION:-15s}
 what=${BENCH:-all}
 # Fresh moves for the submit runs: 8,000 a second of the duration (a run that uses them all says so).
-secs=${duration%s}
-[[ $secs =~ ^[0-9]+$ ]] || secs=60
+case $duration in
+  *m) secs=$((${duration%m} * 60)) ;;
+  *) secs=${duration%s} ;;
+esac
 moves=${MOVES:-$((8000 * secs))}
 work=$(mktemp -d)
 pids=()
