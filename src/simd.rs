@@ -5,11 +5,16 @@
 //! - [`exact_dot`]: the one definition of a cosine that the service *reports*: f64 accumulation
 //!   in index order, so every path (exact scan, HNSW rerank, rank, tests) agrees to the last bit.
 //!
-//! And the int8 kernel of the quantised scan, [`scan_blocks_u8i8`], which computes integer dot
-//! products 16 rows at a time over a block-transposed table (see `index::quant`). Every implementation of
-//! it (AVX-512 VNNI, AVX2, scalar) returns bit-identical integers.
+//! And the int8 kernels of the rank's quantised scan over a block-transposed table (see
+//! `index::quant`): [`scan_blocks_u8i8`] (integer dot products 16 rows at a time) and
+//! [`classify`] (approximate cosines and their bounds against a threshold), which
+//! [`scan_classify`] runs as one pass (fused into one kernel at the AVX-512 level). Every
+//! implementation (AVX-512 VNNI, AVX2, scalar) returns bit-identical results.
 
 use std::sync::OnceLock;
+
+mod scan_classify;
+pub use scan_classify::{scan_classify, scan_query_max, ChunkRows, TwoPartQuery};
 
 /// Which instruction set the kernels use on this machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,9 +163,9 @@ pub fn scan_blocks_u8i8(blocks: &[u8], query: &[i8], out: &mut [i32]) {
     #[cfg(target_arch = "x86_64")]
     {
         match level() {
-            // SAFETY: the features were detected at run time; lengths checked above.
-            Level::Avx512Vnni => return unsafe { scan_vnni(blocks, query, out) },
-            Level::Avx2 => return unsafe { scan_avx2(blocks, query, out) },
+            // SAFETY: the features were detected at run time (AVX-512 implies AVX2); lengths
+            // checked above. (The rank's AVX-512 scan is fused: `scan_classify`.)
+            Level::Avx512Vnni | Level::Avx2 => return unsafe { scan_avx2(blocks, query, out) },
             Level::Scalar => {}
         }
     }
@@ -184,59 +189,6 @@ pub fn scan_scalar(blocks: &[u8], query: &[i8], out: &mut [i32]) {
                     .map(|(&a, &b)| a as i32 * b as i32)
                     .sum::<i32>();
             }
-        }
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-unsafe fn scan_vnni(blocks: &[u8], query: &[i8], out: &mut [i32]) {
-    use std::arch::x86_64::*;
-    let groups = query.len() / GROUP_DIMS;
-    let qp = query.as_ptr() as *const i32;
-    let nblocks = out.len() / BLOCK_ROWS;
-    let stride = groups * 64;
-    // SAFETY: blocks holds nblocks*stride bytes, query groups*4, out nblocks*16 (caller).
-    unsafe {
-        let mut b = 0;
-        // Four blocks at a time: four independent accumulator chains.
-        while b + 4 <= nblocks {
-            let base = blocks.as_ptr().add(b * stride);
-            let (mut a0, mut a1, mut a2, mut a3) = (
-                _mm512_setzero_si512(),
-                _mm512_setzero_si512(),
-                _mm512_setzero_si512(),
-                _mm512_setzero_si512(),
-            );
-            for g in 0..groups {
-                let q = _mm512_set1_epi32(qp.add(g).read_unaligned());
-                let p = base.add(g * 64);
-                // Stream ahead: the lines of the blocks two iterations on.
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(8 * stride) as *const i8);
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(9 * stride) as *const i8);
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(10 * stride) as *const i8);
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(11 * stride) as *const i8);
-                a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512(p as *const _), q);
-                a1 = _mm512_dpbusd_epi32(a1, _mm512_loadu_si512(p.add(stride) as *const _), q);
-                a2 = _mm512_dpbusd_epi32(a2, _mm512_loadu_si512(p.add(2 * stride) as *const _), q);
-                a3 = _mm512_dpbusd_epi32(a3, _mm512_loadu_si512(p.add(3 * stride) as *const _), q);
-            }
-            let o = out.as_mut_ptr().add(b * BLOCK_ROWS);
-            _mm512_storeu_si512(o as *mut _, a0);
-            _mm512_storeu_si512(o.add(16) as *mut _, a1);
-            _mm512_storeu_si512(o.add(32) as *mut _, a2);
-            _mm512_storeu_si512(o.add(48) as *mut _, a3);
-            b += 4;
-        }
-        while b < nblocks {
-            let base = blocks.as_ptr().add(b * stride);
-            let mut acc = _mm512_setzero_si512();
-            for g in 0..groups {
-                let q = _mm512_set1_epi32(qp.add(g).read_unaligned());
-                acc = _mm512_dpbusd_epi32(acc, _mm512_loadu_si512(base.add(g * 64) as *const _), q);
-            }
-            _mm512_storeu_si512(out.as_mut_ptr().add(b * BLOCK_ROWS) as *mut _, acc);
-            b += 1;
         }
     }
 }
@@ -346,9 +298,11 @@ pub fn classify(
     #[cfg(target_arch = "x86_64")]
     {
         match level() {
-            // SAFETY: features detected at run time; lengths checked above.
-            Level::Avx512Vnni => return unsafe { classify_avx512(input, c, approx, above, reach) },
-            Level::Avx2 => return unsafe { classify_avx2(input, c, approx, above, reach) },
+            // SAFETY: features detected at run time (AVX-512 implies AVX2); lengths checked
+            // above.
+            Level::Avx512Vnni | Level::Avx2 => {
+                return unsafe { classify_avx2(input, c, approx, above, reach) }
+            }
             Level::Scalar => {}
         }
     }
@@ -382,56 +336,6 @@ pub fn classify_scalar(
         }
         above[b] = up;
         reach[b] = re;
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw")]
-unsafe fn classify_avx512(
-    input: &ClassifyInput,
-    c: &Classify,
-    approx: &mut [f32],
-    above: &mut [u16],
-    reach: &mut [u16],
-) {
-    use std::arch::x86_64::*;
-    let ClassifyInput {
-        dots,
-        lo_dots,
-        scale_codes,
-        err_codes,
-    } = *input;
-    // SAFETY: every load/store covers 16 lanes of a block inside the checked lengths.
-    unsafe {
-        let corr = _mm512_set1_epi32(c.corr);
-        let qs = _mm512_set1_ps(c.qscale);
-        let lo_corr = _mm512_set1_epi32(c.lo_corr);
-        let lo_qs = _mm512_set1_ps(c.lo_qscale);
-        let base = _mm512_set1_ps(c.base);
-        let per = _mm512_set1_ps(c.per_err);
-        let t = _mm512_set1_ps(c.threshold);
-        let su = _mm512_set1_ps(c.scale_unit);
-        let eu = _mm512_set1_ps(c.err_unit);
-        let one = _mm512_set1_epi32(1);
-        for b in 0..dots.len() / BLOCK_ROWS {
-            let o = b * BLOCK_ROWS;
-            let k = _mm512_cvtepu8_epi32(_mm_loadu_si128(scale_codes.as_ptr().add(o) as *const _));
-            let j = _mm512_cvtepu8_epi32(_mm_loadu_si128(err_codes.as_ptr().add(o) as *const _));
-            let d = _mm512_sub_epi32(_mm512_loadu_si512(dots.as_ptr().add(o) as *const _), corr);
-            let l = _mm512_sub_epi32(
-                _mm512_loadu_si512(lo_dots.as_ptr().add(o) as *const _),
-                lo_corr,
-            );
-            let hi = _mm512_mul_ps(_mm512_cvtepi32_ps(d), qs);
-            let lo = _mm512_mul_ps(_mm512_cvtepi32_ps(l), lo_qs);
-            let scale = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(k, one)), su);
-            let a = _mm512_mul_ps(_mm512_add_ps(hi, lo), scale);
-            let err = _mm512_mul_ps(_mm512_cvtepi32_ps(j), eu);
-            let e = _mm512_fmadd_ps(err, per, base);
-            _mm512_storeu_ps(approx.as_mut_ptr().add(o), a);
-            above[b] = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(_mm512_sub_ps(a, e), t);
-            reach[b] = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(_mm512_add_ps(a, e), t);
-        }
     }
 }
 

@@ -131,11 +131,9 @@ impl ExactIndex {
             self.table.error_bound(&q, false),
             self.table.error_bound(&q, true),
         );
-        let vectors = self.emb.vectors();
-        let dim = self.emb.dim();
-        let slack = f32_slack(dim);
         let mut buf = ChunkBuf::new();
-        let mut pending: Vec<u32> = Vec::with_capacity(CHUNK_ROWS);
+        // Rows the int8 bound leaves open, checked against their f32 vectors chunk by chunk.
+        let mut open = OpenRows::new(self, query, threshold, bounds.1);
         let mut count = 0usize;
         let nblocks = self.table.nblocks();
         let per = CHUNK_ROWS / BLOCK_ROWS;
@@ -164,7 +162,6 @@ impl ExactIndex {
             }
             // Undecided rows are in refined blocks only (the others were decided by the first
             // part of the query).
-            pending.clear();
             let mut refined = buf.refined;
             while refined != 0 {
                 let j = refined.trailing_zeros() as usize;
@@ -173,31 +170,11 @@ impl ExactIndex {
                 while m != 0 {
                     let lane = m.trailing_zeros() as usize;
                     m &= m - 1;
-                    pending.push(((first + j) * BLOCK_ROWS + lane) as u32);
+                    let row = (first + j) * BLOCK_ROWS + lane;
+                    open.add(row as u32, buf.approx[j * BLOCK_ROWS + lane]);
                 }
             }
-            for (j, &r) in pending.iter().enumerate() {
-                if let Some(&next) = pending.get(j + 4) {
-                    let p = vectors.as_ptr().wrapping_add(next as usize * dim);
-                    for line in (0..dim).step_by(16) {
-                        prefetch(p.wrapping_add(line));
-                    }
-                }
-                let row = &vectors[r as usize * dim..(r as usize + 1) * dim];
-                let fast = dot(row, query);
-                let above = if fast > threshold + slack {
-                    true
-                } else if fast < threshold - slack {
-                    false
-                } else {
-                    exact_dot(row, query) > threshold
-                };
-                count += above as usize;
-                if let (true, Some(b)) = (above, best.as_deref_mut()) {
-                    let approx = buf.approx[r as usize - first * BLOCK_ROWS];
-                    b.offer(r, approx, self.table.row_bound(r as usize, bounds.1));
-                }
-            }
+            count += open.check(best.as_deref_mut());
         }
         let mut seen: Vec<WordId> = Vec::with_capacity(skip.len());
         for &id in skip {
@@ -249,6 +226,72 @@ impl ExactIndex {
         let mut all: Vec<WordId> = skip.to_vec();
         all.push(target);
         (1 + self.scan_above(query, t, &all, best), t)
+    }
+}
+
+/// The rows of a rank's scan that the int8 bound leaves open (with their approximate cosine),
+/// waiting for the exact check: [`add`](Self::add) asks for all of a row's lines at once (each
+/// row is a random miss), [`check`](Self::check) decides the rows added since the last check
+/// and counts those above the threshold. (Checking a chunk's rows only after the next chunk's
+/// scan measured the same: the misses are bound by how many the core can have outstanding.)
+struct OpenRows<'q> {
+    vectors: &'q [f32],
+    dim: usize,
+    query: &'q [f32],
+    threshold: f32,
+    slack: f32,
+    table: &'q QuantTable,
+    bound: Bound,
+    rows: Vec<(u32, f32)>,
+}
+
+impl<'q> OpenRows<'q> {
+    fn new(index: &'q ExactIndex, query: &'q [f32], threshold: f32, bound: Bound) -> Self {
+        let dim = index.emb.dim();
+        OpenRows {
+            vectors: index.emb.vectors(),
+            dim,
+            query,
+            threshold,
+            slack: f32_slack(dim),
+            table: &index.table,
+            bound,
+            rows: Vec::with_capacity(CHUNK_ROWS),
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, row: u32, approx: f32) {
+        let p = self.vectors.as_ptr().wrapping_add(row as usize * self.dim);
+        for line in (0..self.dim).step_by(16) {
+            prefetch(p.wrapping_add(line));
+        }
+        // A row that does not start a line ends in one more.
+        prefetch(p.wrapping_add(self.dim - 1));
+        self.rows.push((row, approx));
+    }
+
+    /// Decide the waiting rows: an f32 SIMD dot, whose rounding error is far below the
+    /// slack, and [`exact_dot`] only for rows within it. Rows above are offered to `best`.
+    fn check(&mut self, mut best: Option<&mut TopK<'_>>) -> usize {
+        let mut count = 0;
+        for &(r, approx) in &self.rows {
+            let row = &self.vectors[r as usize * self.dim..(r as usize + 1) * self.dim];
+            let fast = dot(row, self.query);
+            let above = if fast > self.threshold + self.slack {
+                true
+            } else if fast < self.threshold - self.slack {
+                false
+            } else {
+                exact_dot(row, self.query) > self.threshold
+            };
+            count += above as usize;
+            if let (true, Some(b)) = (above, best.as_deref_mut()) {
+                b.offer(r, approx, self.table.row_bound(r as usize, self.bound));
+            }
+        }
+        self.rows.clear();
+        count
     }
 }
 

@@ -3,7 +3,8 @@
 //! single rows up in (the rows its 4-bit pass, `coarse`, leaves open).
 //!
 //! Each row `v` is stored as `q = round(v / s)` with `s = max|v_i| / 127`, offset by 128 into a
-//! `u8`. A query `u` is quantised to `i8` in `-64..=64` (so the AVX2 kernel cannot saturate).
+//! `u8`. A query `u` is quantised to `i8` in `-64..=64` (so the AVX2 kernels cannot saturate;
+//! `-127..=127` for the rank's scan at the AVX-512 level).
 //! With `a = s·q` and `e_v = v − a` (and likewise for `u`):
 //!
 //! `v·u − a·b = a·e_u + e_v·u`, so `|v·u − approx| ≤ |a|·|e_u| + |e_v|·|u|`.
@@ -17,7 +18,7 @@
 use crate::simd::{self, BLOCK_ROWS, GROUP_DIMS};
 
 /// A quantised query: `u ≈ scale·q + lo_scale·lo`, two i8 vectors in -64..=64 (so the AVX2
-/// kernel cannot saturate). The second one quantises what the first one missed: the scan is
+/// kernels cannot saturate; the rank's scan takes -127..=127 at the AVX-512 level). The second one quantises what the first one missed: the scan is
 /// bound by memory, so scoring each loaded block twice costs little, and it leaves only the
 /// rows' own rounding in the error bound.
 pub struct QuantQuery {
@@ -142,8 +143,11 @@ impl QuantTable {
         self.rows.div_ceil(BLOCK_ROWS)
     }
 
+    /// The query in the widest range the scan's kernel takes: `-127..=127` at the AVX-512
+    /// level (`vpdpbusd` adds four products into 32 bits, it cannot saturate), which halves
+    /// the first part's error and so the blocks that need the second; `-64..=64` below it.
     pub fn quantise_query(&self, u: &[f32]) -> QuantQuery {
-        quantise_query(u, self.groups * GROUP_DIMS)
+        quantise_query_in(u, self.groups * GROUP_DIMS, simd::scan_query_max())
     }
 
     /// The bound on `|exact − approx|` for this query (per row: see [`Bound`]), with slack
@@ -178,10 +182,11 @@ impl QuantTable {
         self.blocks.len() + self.scale_codes.len() + self.err_codes.len()
     }
 
-    /// Score blocks `first..first + nb` and classify their rows against `threshold` (see
-    /// [`simd::classify`]); results land in `buf`.
-    #[inline]
-    pub fn classify_chunk(
+    /// Score blocks `first..first + nb` with one bound and classify their rows against
+    /// `threshold` (see [`simd::classify`]); results land in `buf`. What the rank's fused
+    /// pass ([`classify_chunk_refined`](Self::classify_chunk_refined)) is checked against.
+    #[cfg(test)]
+    fn classify_chunk(
         &self,
         first: usize,
         nb: usize,
@@ -193,16 +198,17 @@ impl QuantTable {
         let len = self.groups * 64;
         let n = nb * BLOCK_ROWS;
         let blocks = &self.blocks[first * len..(first + nb) * len];
-        simd::scan_blocks_u8i8(blocks, &q.q, &mut buf.dots[..n]);
+        let (mut dots, mut lo_dots) = (vec![0; n], vec![0; n]);
+        // The definition: the query may be in the AVX-512 level's wider range.
+        simd::scan_scalar(blocks, &q.q, &mut dots);
         if bound.two_part {
-            // The chunk is in L2 now: the second part costs no memory traffic.
-            simd::scan_blocks_u8i8(blocks, &q.lo, &mut buf.lo_dots[..n]);
+            simd::scan_scalar(blocks, &q.lo, &mut lo_dots);
         }
         let rows = first * BLOCK_ROWS..first * BLOCK_ROWS + n;
         let c = classify_params(self, q, bound, threshold);
         let input = simd::ClassifyInput {
-            dots: &buf.dots[..n],
-            lo_dots: &buf.lo_dots[..n],
+            dots: &dots,
+            lo_dots: &lo_dots,
             scale_codes: &self.scale_codes[rows.clone()],
             err_codes: &self.err_codes[rows],
         };
@@ -214,15 +220,14 @@ impl QuantTable {
             &mut buf.reach[..nb],
         );
     }
-}
 
-impl QuantTable {
-    /// [`classify_chunk`](Self::classify_chunk) in two steps, for scans that must decide every
-    /// row against `threshold` (a rank): every block is scored with the query's first part and
+    /// Classify the rows of blocks `first..first + nb` against `threshold`, for scans that
+    /// must decide every row (a rank): every block is scored with the query's first part and
     /// classified with its wider bound (`hi`), which decides nearly every row; only blocks that
     /// still hold an undecided row are scored with the second part and classified again with
-    /// the tighter `two` bound. Bit j of `buf.refined` says block `first + j` was, so its
-    /// `approx` values carry the `two` bound; the others' carry `hi`.
+    /// the tighter `two` bound — one fused kernel ([`simd::scan_classify`]). Bit j of
+    /// `buf.refined` says block `first + j` was, so its `approx` values carry the `two` bound;
+    /// the others' carry `hi`.
     pub fn classify_chunk_refined(
         &self,
         first: usize,
@@ -233,35 +238,25 @@ impl QuantTable {
         buf: &mut ChunkBuf,
     ) {
         debug_assert!(!hi.two_part && two.two_part && nb <= 64);
-        self.classify_chunk(first, nb, q, hi, threshold, buf);
-        buf.refined = 0;
         let len = self.groups * 64;
-        for j in 0..nb {
-            if buf.reach[j] & !buf.above[j] == 0 {
-                continue;
-            }
-            buf.refined |= 1 << j;
-            let b = first + j;
-            let rows = j * BLOCK_ROWS..(j + 1) * BLOCK_ROWS;
-            simd::scan_blocks_u8i8(
-                &self.blocks[b * len..(b + 1) * len],
-                &q.lo,
-                &mut buf.lo_dots[rows.clone()],
-            );
-            let table_rows = b * BLOCK_ROWS..(b + 1) * BLOCK_ROWS;
-            simd::classify(
-                &simd::ClassifyInput {
-                    dots: &buf.dots[rows.clone()],
-                    lo_dots: &buf.lo_dots[rows.clone()],
-                    scale_codes: &self.scale_codes[table_rows.clone()],
-                    err_codes: &self.err_codes[table_rows],
-                },
-                &classify_params(self, q, two, threshold),
-                &mut buf.approx[rows],
-                &mut buf.above[j..j + 1],
-                &mut buf.reach[j..j + 1],
-            );
-        }
+        let n = nb * BLOCK_ROWS;
+        let rows = first * BLOCK_ROWS..first * BLOCK_ROWS + n;
+        buf.refined = simd::scan_classify(
+            &simd::ChunkRows {
+                blocks: &self.blocks[first * len..(first + nb) * len],
+                scale_codes: &self.scale_codes[rows.clone()],
+                err_codes: &self.err_codes[rows],
+            },
+            &simd::TwoPartQuery {
+                hi: &q.q,
+                lo: &q.lo,
+                first: classify_params(self, q, hi, threshold),
+                both: classify_params(self, q, two, threshold),
+            },
+            &mut buf.approx[..n],
+            &mut buf.above[..nb],
+            &mut buf.reach[..nb],
+        );
     }
 }
 
@@ -290,8 +285,6 @@ pub const CHUNK_ROWS: usize = 1024;
 
 /// Scratch space for one chunk of a scan.
 pub struct ChunkBuf {
-    pub dots: [i32; CHUNK_ROWS],
-    pub lo_dots: [i32; CHUNK_ROWS],
     pub approx: [f32; CHUNK_ROWS],
     pub above: [u16; CHUNK_ROWS / BLOCK_ROWS],
     pub reach: [u16; CHUNK_ROWS / BLOCK_ROWS],
@@ -302,8 +295,6 @@ pub struct ChunkBuf {
 impl ChunkBuf {
     pub fn new() -> Box<ChunkBuf> {
         Box::new(ChunkBuf {
-            dots: [0; CHUNK_ROWS],
-            lo_dots: [0; CHUNK_ROWS],
             approx: [0.0; CHUNK_ROWS],
             above: [0; CHUNK_ROWS / BLOCK_ROWS],
             reach: [0; CHUNK_ROWS / BLOCK_ROWS],
@@ -407,18 +398,20 @@ impl RowTable {
 
 /// Quantise a query to `len` (>= its dimension) i8 values in two parts (see [`QuantQuery`]).
 pub fn quantise_query(u: &[f32], len: usize) -> QuantQuery {
+    quantise_query_in(u, len, 64)
+}
+
+/// [`quantise_query`] with values in `-max..=max` (`max` ≤ 127).
+pub fn quantise_query_in(u: &[f32], len: usize, max: i8) -> QuantQuery {
+    let top = max as f64;
     let part = |x: &[f64]| -> (Vec<i8>, f32, i32, Vec<f64>) {
         let amax = x.iter().fold(0f64, |m, v| m.max(v.abs()));
-        let scale = if amax > 0.0 {
-            (amax / 64.0) as f32
-        } else {
-            1.0
-        };
+        let scale = if amax > 0.0 { (amax / top) as f32 } else { 1.0 };
         let mut q = vec![0i8; len];
         let mut rest = Vec::with_capacity(x.len());
         let mut sum = 0i32;
         for (d, &v) in x.iter().enumerate() {
-            let k = (v / scale as f64).round().clamp(-64.0, 64.0);
+            let k = (v / scale as f64).round().clamp(-top, top);
             q[d] = k as i8;
             sum += k as i32;
             rest.push(v - k * scale as f64);
