@@ -314,12 +314,13 @@ impl Lookup {
     }
 }
 
-/// A nearest-word search prunes its candidates at this many: its floor must rise early, since
-/// each candidate costs a skip test.
+/// A nearest-word search prunes its candidates at this many: its floor must rise early (until
+/// it does, every row nearer than the target is a candidate).
 const NEAREST_PRUNE_AT: usize = 64;
 
 /// The rows a scan offers that may be in the top `k` (outside `skip`): candidates whose upper
-/// bound reaches `floor`, the k-th best lower bound seen, pruned when `prune_at` gather.
+/// bound reaches `floor`, the k-th best lower bound seen among the rows `skip` allows, pruned
+/// when `prune_at` gather.
 struct TopK<'a> {
     k: usize,
     skip: &'a dyn Skip,
@@ -369,24 +370,33 @@ impl<'a> TopK<'a> {
         }
     }
 
-    /// Row `row` with its approximate cosine and error bound.
+    /// Row `row` with its approximate cosine and error bound. The skip rule is asked later,
+    /// and only of the candidates that could be in the top k (it compares strings; most rows
+    /// offered before the floor rises are pruned without it).
     #[inline]
     fn offer(&mut self, row: u32, approx: f32, err: f32) {
-        if approx + err < self.floor || self.skip.skip(row) {
+        if approx + err < self.floor {
             return;
         }
-        self.cand.push(Cand { approx, err, row });
+        self.cand.push(Cand {
+            approx,
+            err,
+            row,
+            allowed: false,
+        });
         if self.cand.len() >= self.prune_at {
-            self.floor = self.floor.max(prune(&mut self.cand, self.k));
+            self.floor = self.floor.max(prune(&mut self.cand, self.k, self.skip));
         }
     }
 
     /// The top `k`, rescored exactly, best first.
     fn finish(mut self, emb: &Embeddings, query: &[f32]) -> Vec<Hit> {
-        prune(&mut self.cand, self.k);
+        prune(&mut self.cand, self.k, self.skip);
+        let skip = self.skip;
         let mut hits: Vec<Hit> = self
             .cand
             .iter()
+            .filter(|c| c.allowed || !skip.skip(c.row))
             .map(|c| Hit {
                 id: c.row,
                 sim: exact_dot(emb.vector(c.row), query),
@@ -412,24 +422,41 @@ fn lanes_max(approx: &[f32]) -> f32 {
     a.max(b)
 }
 
-/// A row that may be in the top k: its approximate score and error bound.
+/// A row that may be in the top k: its approximate score and error bound, and whether the skip
+/// rule was asked of it (and allows it).
 #[derive(Clone, Copy)]
 struct Cand {
     approx: f32,
     err: f32,
     row: u32,
+    allowed: bool,
 }
 
 /// Keep only candidates that can still be in the top `k`: those whose upper bound reaches the
-/// k-th best lower bound (the new floor, returned).
-fn prune(cand: &mut Vec<Cand>, k: usize) -> f32 {
-    if cand.len() <= k {
-        return f32::NEG_INFINITY;
-    }
+/// k-th best lower bound among the rows `skip` allows (the new floor, returned). The skip rule
+/// is asked best lower bound first, until `k` rows are allowed; rows it skips are dropped, rows
+/// after the k-th are kept unasked if they reach the floor.
+fn prune(cand: &mut Vec<Cand>, k: usize, skip: &dyn Skip) -> f32 {
     let lower = |c: &Cand| c.approx - c.err;
-    let (_, kth, _) = cand.select_nth_unstable_by(k - 1, |a, b| lower(b).total_cmp(&lower(a)));
-    let floor = lower(kth);
-    cand.retain(|c| c.approx + c.err >= floor);
+    cand.sort_unstable_by(|a, b| lower(b).total_cmp(&lower(a)));
+    let mut floor = f32::NEG_INFINITY;
+    let mut allowed = 0;
+    for c in cand.iter_mut() {
+        if !c.allowed {
+            if skip.skip(c.row) {
+                // Marked for removal: below any floor.
+                c.err = f32::NEG_INFINITY;
+                continue;
+            }
+            c.allowed = true;
+        }
+        allowed += 1;
+        if allowed == k {
+            floor = lower(c);
+            break;
+        }
+    }
+    cand.retain(|c| c.err != f32::NEG_INFINITY && c.approx + c.err >= floor);
     floor
 }
 
