@@ -31,7 +31,8 @@ pub struct ChunkRows<'a> {
 /// A two-part query (`hi`, `lo`: `groups * 4` values in `-m..=m`, `m` =
 /// [`scan_query_max`]) and the constants of its two
 /// classifications: `first` with the first part's bound (its `lo_qscale` is unused), `both`
-/// with the two parts' bound.
+/// with the two parts' bound. The two differ only in their bound (`base`, `per_err`) and
+/// `lo_qscale`: the fused kernel reads the rest from `first`.
 pub struct TwoPartQuery<'a> {
     pub hi: &'a [i8],
     pub lo: &'a [i8],
@@ -62,6 +63,24 @@ pub fn scan_classify(
             && rows.scale_codes.len() == n
             && rows.err_codes.len() == n
     );
+    debug_assert!({
+        let (f, b) = (&q.first, &q.both);
+        (
+            f.corr,
+            f.qscale,
+            f.lo_corr,
+            f.scale_unit,
+            f.err_unit,
+            f.threshold,
+        ) == (
+            b.corr,
+            b.qscale,
+            b.lo_corr,
+            b.scale_unit,
+            b.err_unit,
+            b.threshold,
+        )
+    });
     #[cfg(target_arch = "x86_64")]
     {
         let glove = q.hi.len() / GROUP_DIMS == GLOVE_GROUPS;
