@@ -472,7 +472,45 @@ impl NearestIndex for ExactIndex {
 
 #[cfg(test)]
 mod tests {
-    use super::lanes_max;
+    use super::{lanes_max, prune, Skip, TopK};
+    use crate::embeddings::WordId;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Skips every third row and counts how often it is asked.
+    struct Counting(AtomicUsize);
+    impl Skip for Counting {
+        fn skip(&self, id: WordId) -> bool {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            id.is_multiple_of(3)
+        }
+    }
+
+    /// The skip rule compares strings: a nearest-word search must not ask it of every row
+    /// offered before its floor rises, and must still keep the best allowed row.
+    #[test]
+    fn a_top_1_asks_the_skip_rule_only_of_rows_that_could_win() {
+        let skip = Counting(AtomicUsize::new(0));
+        let mut best = TopK::new(1, &skip, 64);
+        // 1,000 rows in a scrambled order of score; the best is row 999 (skipped: a multiple of 3),
+        // the best allowed row 998.
+        let score = |r: u32| r as f32 / 1000.0;
+        for i in 0..1000u32 {
+            let r = (i * 617) % 1000;
+            best.offer(r, score(r), 0.0005);
+        }
+        prune(&mut best.cand, 1, &skip);
+        let asked = skip.0.load(Ordering::Relaxed);
+        assert!(
+            asked < 64,
+            "asked the skip rule {asked} times for 1,000 rows"
+        );
+        let kept: Vec<u32> = best.cand.iter().map(|c| c.row).collect();
+        assert!(
+            kept.contains(&998),
+            "the best allowed row was dropped: {kept:?}"
+        );
+        assert!(!kept.contains(&999), "a skipped row was kept: {kept:?}");
+    }
 
     #[test]
     fn lanes_max_is_the_largest_lane_wherever_it_is() {
