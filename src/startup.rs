@@ -27,7 +27,9 @@ impl Application {
     /// Load the engine, restore the store and bind `settings.bind:settings.port`.
     pub fn build(settings: Settings) -> anyhow::Result<Application> {
         let engine = Arc::new(Engine::load(&settings.engine)?);
-        Self::build_with_engine(settings, engine)
+        let app = Self::build_with_engine(settings, engine)?;
+        crate::engine::release_freed_memory("startup");
+        Ok(app)
     }
 
     /// Build around an already loaded engine (tests share one per binary); the puzzle

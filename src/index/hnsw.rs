@@ -391,24 +391,6 @@ pub fn build_graph(emb: &Embeddings, params: &IndexParams) -> anyhow::Result<Fro
     FrozenGraph::from_lists(&lists, params, entry, emb.checksum())
 }
 
-/// Hand the memory the build freed back to the system. hnsw_rs's builder holds about three
-/// times the frozen graph, spread over every build thread's malloc arena; after it is dropped
-/// glibc keeps those pages mapped (they are free to it, resident to the system), so a process
-/// that built its graph at startup would hold ~4x the memory of one that mapped it from the
-/// cache until it restarts. `malloc_trim` returns every whole free page of every arena.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // SAFETY: malloc_trim only releases memory the allocator holds free; no pointer
-        // handed out is affected.
-        let released = unsafe { libc::malloc_trim(0) };
-        tracing::debug!(
-            released = released != 0,
-            "freed memory returned after the build"
-        );
-    }
-}
-
 /// A first guess at the build's time, for the line that says why the first start waits:
 /// ~1,800 words a second per thread at `ef_construction` 100 and `m` 16 on this project's 2-core
 /// machines (the committed 100k model built in 27 s on 2 threads, 2026-12-04), in proportion to
@@ -636,7 +618,8 @@ impl HnswIndex {
                 Err(e) => tracing::warn!(error = %e, "the saved index cache does not load back"),
             }
         }
-        release_freed_memory();
+        // The builder's memory goes back to the system when the engine is loaded
+        // (`engine::release_freed_memory`).
         Ok((
             HnswIndex::with_rows(emb, graph, params, rows),
             Origin::Built { reason, saved },
