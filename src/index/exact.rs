@@ -34,10 +34,15 @@ fn f32_slack(dim: usize) -> f32 {
 }
 
 impl ExactIndex {
+    /// Build the three tables from the vectors, side by side on the rayon pool (a warm start
+    /// waits for them).
     pub fn new(emb: Arc<Embeddings>) -> ExactIndex {
-        let table = QuantTable::build(emb.vectors(), emb.dim());
-        let coarse = CoarseTable::build(emb.vectors(), emb.dim());
-        let rows = Arc::new(RowTable::build(emb.vectors(), emb.dim()));
+        let (v, dim) = (emb.vectors(), emb.dim());
+        let (table, (coarse, rows)) = rayon::join(
+            || QuantTable::build(v, dim),
+            || rayon::join(|| CoarseTable::build(v, dim), || RowTable::build(v, dim)),
+        );
+        let rows = Arc::new(rows);
         ExactIndex {
             emb,
             table,
