@@ -116,7 +116,7 @@ impl Engine {
 /// it, resident to the system): a cold build's hnsw_rs builder, about three times the frozen
 /// graph spread over every build thread's malloc arena, would stay resident until a restart
 /// (~4× the memory of a warm start); a warm start's temporaries (the tables' build, the puzzle
-/// catalogue's search) 2.5 MB at 100k words, 7 MB at 400k. `malloc_trim` returns every whole
+/// catalogue's search) 1.3 MB at 100k words, 5.9 MB at 400k. `malloc_trim` returns every whole
 /// free page of every arena. Called once the engine is loaded and once startup is done.
 pub fn release_freed_memory(after: &str) {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
