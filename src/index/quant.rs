@@ -18,9 +18,10 @@
 use crate::simd::{self, BLOCK_ROWS, GROUP_DIMS};
 
 /// A quantised query: `u ≈ scale·q + lo_scale·lo`, two i8 vectors in -64..=64 (so the AVX2
-/// kernels cannot saturate; the rank's scan takes -127..=127 at the AVX-512 level). The second one quantises what the first one missed: the scan is
-/// bound by memory, so scoring each loaded block twice costs little, and it leaves only the
-/// rows' own rounding in the error bound.
+/// kernels cannot saturate; the rank's scan takes -127..=127 at the AVX-512 level). The second
+/// one quantises what the first one missed, and leaves only the rows' own rounding in the error
+/// bound; a scan scores it only for the blocks the first part leaves undecided (a third of
+/// them for a rank), while they are still in cache.
 pub struct QuantQuery {
     /// `groups * 4` values, zero-padded.
     pub q: Vec<i8>,
