@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 BASE, MOVES, OUT = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 PLAYERS = 32
 JOKER_WORDS = ["music", "river", "light", "money", "garden", "winter", "family", "engine"]
+# The rules' limit on a JOKER word's cosine to the target (API.md: joker_word_forbidden).
+JOKER_MAX_COSINE = 0.85
 
 
 def call(method, path, body=None, token=None):
@@ -25,6 +27,21 @@ def call(method, path, body=None, token=None):
         return json.loads(r.read())
 
 
+def near_copy(a, b):
+    """The rules' near-copy test (src/scoring.rs): one contains the other, or the first five
+    letters agree."""
+    return a in b or b in a or (len(a) >= 5 and len(b) >= 5 and a[:5] == b[:5])
+
+
+def joker_words(rnd):
+    """JOKER words the rules allow for this round whatever public card goes with them: not the
+    target nor within cosine 0.85 of it, not a near-copy of the start word or a public card."""
+    near = call("POST", "/analogy", {"positive": [rnd["target_word"]], "topn": 100, "exact": True})
+    too_close = {r["word"] for r in near["results"] if r["similarity"] > JOKER_MAX_COSINE}
+    taken = [rnd["start_word"], rnd["target_word"]] + [c["token"] for c in rnd["public_cards"]]
+    return [w for w in JOKER_WORDS if w not in too_close and not any(near_copy(w, t) for t in taken)]
+
+
 def one_match(m):
     settings = {"max_players": PLAYERS, "M_private": 5, "wildcard_ratio": 0.2, "timeout_secs": 3600, "rounds": 1}
     created = call("POST", "/match", {"name": "bench", "settings": settings})
@@ -35,14 +52,15 @@ def one_match(m):
         players.append((j["player"]["id"], j["player_token"]))
     rnd = call("POST", f"/match/{mid}/start", {}, host)
     public = [c["token"] for c in rnd["public_cards"]]
+    allowed = joker_words(rnd)
     lines = []
     for i, (pid, tok) in enumerate(players):
         hand = call("GET", f"/match/{mid}/player/{pid}", None, tok)["player"]["private_cards"]
         joker = [c for c in hand if c["type"] == "JOKER"]
         words = [c["token"] for c in hand if c["type"] != "JOKER"]
         mv = {"public_token": public[i % len(public)], "public_sign": "+" if i % 2 else "-", "private_sign": "+" if i % 3 else "-"}
-        if i % 5 == 0 and joker:
-            mv.update(private_token="JOKER", joker_override_token=JOKER_WORDS[i % len(JOKER_WORDS)])
+        if i % 5 == 0 and joker and allowed:
+            mv.update(private_token="JOKER", joker_override_token=allowed[i % len(allowed)])
         else:
             mv.update(private_token=words[i % len(words)])
         lines.append(f"/match/{mid}/round/{rnd['id']}/submit\t{tok}\t{json.dumps(mv)}")
