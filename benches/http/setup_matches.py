@@ -5,9 +5,11 @@ fresh, legal move per player (a fifth of them played with a JOKER) as lines of
 
 usage: setup_matches.py BASE_URL MOVES OUT_FILE
 """
+import http.client
 import json
 import sys
-import urllib.request
+import threading
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 BASE, MOVES, OUT = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -17,14 +19,26 @@ JOKER_WORDS = ["music", "river", "light", "money", "garden", "winter", "family",
 JOKER_MAX_COSINE = 0.85
 
 
+# One kept-alive connection per set-up thread: a connection per call cost a fifth of the
+# set-up's time (the rest is the service dealing the rounds).
+URL = urllib.parse.urlsplit(BASE)
+local = threading.local()
+
+
 def call(method, path, body=None, token=None):
-    req = urllib.request.Request(BASE + path, method=method)
-    req.add_header("content-type", "application/json")
+    conn = getattr(local, "conn", None)
+    if conn is None:
+        conn = local.conn = http.client.HTTPConnection(URL.hostname, URL.port or 80, timeout=30)
+    headers = {"content-type": "application/json"}
     if token:
-        req.add_header("authorization", "Bearer " + token)
+        headers["authorization"] = "Bearer " + token
     data = json.dumps(body).encode() if body is not None else None
-    with urllib.request.urlopen(req, data, timeout=30) as r:
-        return json.loads(r.read())
+    conn.request(method, URL.path.rstrip("/") + path, data, headers)
+    r = conn.getresponse()
+    text = r.read()
+    if r.status not in (200, 201):
+        raise RuntimeError(f"{method} {path}: {r.status} {text[:300]!r}")
+    return json.loads(text)
 
 
 def near_copy(a, b):
