@@ -343,8 +343,10 @@ pub fn build_graph(emb: &Embeddings, params: &IndexParams) -> anyhow::Result<Fro
     let max_layer = 16;
     let mut hnsw: Hnsw<f32, UnitDot> =
         Hnsw::new(params.m, n, max_layer, params.ef_construction, UnitDot);
-    // Fewer, fuller upper layers: the mitigation reported for unreachable points.
-    hnsw.modify_level_scale(0.5);
+    // Fewer, fuller upper layers: the mitigation reported for unreachable points. hnsw_rs
+    // `println!`s its scale here, onto the service's JSON log lines (and `eval-index --json`'s
+    // report): silenced.
+    without_stdout(|| hnsw.modify_level_scale(0.5));
     let data: Vec<(&[f32], usize)> = (0..n).map(|i| (emb.vector(i as WordId), i)).collect();
     let threads = rayon::current_num_threads().max(1);
     let estimate = build_estimate_secs(n, params, threads);
@@ -389,6 +391,51 @@ pub fn build_graph(emb: &Embeddings, params: &IndexParams) -> anyhow::Result<Fro
     let top = lists.iter().map(|l| l.len()).max().unwrap_or(1);
     let entry = lists.iter().position(|l| l.len() == top).unwrap_or(0) as u32;
     FrozenGraph::from_lists(&lists, params, entry, emb.checksum())
+}
+
+/// Run `f` with the process's standard output sent to `/dev/null`, for a library that prints
+/// to it. Stdout's lock is held throughout, so no other thread's line (a log line) can fall
+/// into the window; `f`'s own prints take the same lock again (it is reentrant). Fd 1 is put
+/// back before the lock is released, even if `f` panics. If it cannot be redirected, `f` runs
+/// anyway.
+#[cfg(unix)]
+fn without_stdout<R>(f: impl FnOnce() -> R) -> R {
+    use std::io::Write;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    /// The saved fd 1, put back when dropped.
+    struct Restore(OwnedFd);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = std::io::stdout().flush();
+            // SAFETY: both descriptors are open; dup2 replaces fd 1 atomically.
+            unsafe { libc::dup2(self.0.as_raw_fd(), libc::STDOUT_FILENO) };
+        }
+    }
+    let mut lock = std::io::stdout().lock();
+    let _ = lock.flush();
+    let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") else {
+        return f();
+    };
+    // SAFETY: dup returns a new descriptor, or -1.
+    let saved = unsafe { libc::dup(libc::STDOUT_FILENO) };
+    if saved < 0 {
+        return f();
+    }
+    // SAFETY: `saved` is open and nothing else owns it.
+    let restore = Restore(unsafe { OwnedFd::from_raw_fd(saved) });
+    // SAFETY: both descriptors are open.
+    if unsafe { libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO) } < 0 {
+        return f();
+    }
+    let r = f();
+    drop(restore);
+    drop(lock);
+    r
+}
+
+#[cfg(not(unix))]
+fn without_stdout<R>(f: impl FnOnce() -> R) -> R {
+    f()
 }
 
 /// A first guess at the build's time, for the line that says why the first start waits:

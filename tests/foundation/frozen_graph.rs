@@ -3,9 +3,11 @@
 
 use crate::common::write_subset;
 use hnsw_rs::prelude::Hnsw;
+use std::io::Write;
+use std::process::Command;
 use std::sync::Arc;
 use word_bocce::embeddings::{Embeddings, WordId};
-use word_bocce::index::hnsw::{extract_lists, FrozenGraph, UnitDot};
+use word_bocce::index::hnsw::{build_graph, extract_lists, FrozenGraph, UnitDot};
 use word_bocce::index::{HnswIndex, IndexParams, NearestIndex, NoSkip};
 
 const WORDS: usize = 3_000;
@@ -144,4 +146,44 @@ fn from_lists_refuses_overfull_lists() {
     let mut bad_id = full;
     bad_id[3][0][0] = n + 5;
     assert!(FrozenGraph::from_lists(&bad_id, &params, 0, 1).is_err());
+}
+
+/// A cold build prints nothing to standard output, where the service writes its JSON log lines
+/// and `eval-index --json` its report (hnsw_rs `println!`s its level scale as the build
+/// starts). Checked in a child run of this test, whose output the harness does not capture.
+#[test]
+fn a_cold_build_writes_nothing_to_stdout() {
+    const CHILD: &str = "WORD_BOCCE_TEST_BUILD_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_subset(dir.path(), "first1000.wbm", 0..1_000);
+        let emb = Embeddings::open(&path).unwrap();
+        print!("[build:");
+        std::io::stdout().flush().unwrap();
+        build_graph(&emb, &IndexParams::default()).unwrap();
+        println!(":build]");
+        return;
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "frozen_graph::a_cold_build_writes_nothing_to_stdout",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the child build failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let during = stdout
+        .split_once("[build:")
+        .and_then(|(_, rest)| rest.split_once(":build]"))
+        .map(|(during, _)| during)
+        .unwrap_or_else(|| panic!("the child's markers are missing:\n{stdout}"));
+    assert_eq!(during, "", "the build printed to stdout");
 }
