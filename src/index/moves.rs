@@ -60,14 +60,20 @@ pub fn ranks(
         queries.extend_from_slice(emb.vector(c));
     }
     let nq = 1 + cards.len();
-    // A word's value for a move: its dots with the move's three words, signed.
-    let value = |row: &[f32], m: &CardMove| {
-        let col = |j: usize| dot_in_order(row, &queries[j * dim..(j + 1) * dim]);
+    // A word's value for a move: its dots with the move's three words, signed. The target's
+    // and the round's own words' dots are each computed once (a round of 32 hands has thousands
+    // of moves over a few hundred dots).
+    let value = |dots: &mut Dots, w: usize, m: &CardMove| {
+        let mut col = |j: usize| dots.get(w, j);
         col(0)
             + m.public_sign as f32 * col(1 + m.public)
             + m.private_sign as f32 * col(1 + m.private)
     };
-    let thresholds: Vec<f32> = moves.iter().map(|m| value(emb.vector(target), m)).collect();
+    // Row 0: the target; row 1 + i: query i's own word (the start, then the cards).
+    let mut words: Vec<&[f32]> = vec![emb.vector(target)];
+    words.extend(queries.chunks_exact(dim));
+    let mut dots = Dots::new(&words, &queries, dim);
+    let thresholds: Vec<f32> = moves.iter().map(|m| value(&mut dots, 0, m)).collect();
     let mut counts = vec![0usize; moves.len()];
     count_above(
         emb.vectors(),
@@ -84,14 +90,18 @@ pub fn ranks(
         .zip(&thresholds)
         .map(|((m, count), &thr)| {
             // The move's own words are not counted (the target never is: it is not above
-            // itself).
-            let own = [start, cards[m.public], cards[m.private]];
+            // itself). Each with its row of `dots` (1 + its query index).
+            let own = [
+                (start, 1),
+                (cards[m.public], 2 + m.public),
+                (cards[m.private], 2 + m.private),
+            ];
             let mut seen: Vec<WordId> = Vec::with_capacity(3);
             let mut above = count;
-            for w in own {
+            for (w, row) in own {
                 if w != target && !seen.contains(&w) {
                     seen.push(w);
-                    if value(emb.vector(w), m) > thr {
+                    if value(&mut dots, row, m) > thr {
                         above -= 1;
                     }
                 }
@@ -99,6 +109,41 @@ pub fn ranks(
             1 + above
         })
         .collect()
+}
+
+/// [`dot_in_order`] of a few words with the queries, each pair computed once, when first
+/// asked for.
+struct Dots<'a> {
+    words: &'a [&'a [f32]],
+    queries: &'a [f32],
+    dim: usize,
+    nq: usize,
+    /// `words × queries`, NaN until computed (a dot of unit vectors is never NaN).
+    cache: Vec<f32>,
+}
+
+impl<'a> Dots<'a> {
+    fn new(words: &'a [&'a [f32]], queries: &'a [f32], dim: usize) -> Dots<'a> {
+        let nq = queries.len() / dim;
+        Dots {
+            words,
+            queries,
+            dim,
+            nq,
+            cache: vec![f32::NAN; words.len() * nq],
+        }
+    }
+
+    fn get(&mut self, w: usize, j: usize) -> f32 {
+        let slot = &mut self.cache[w * self.nq + j];
+        if slot.is_nan() {
+            *slot = dot_in_order(
+                self.words[w],
+                &self.queries[j * self.dim..(j + 1) * self.dim],
+            );
+        }
+        *slot
+    }
 }
 
 /// For every move, how many rows have a value above its threshold.
