@@ -247,6 +247,7 @@ fn healthcheck(path: &str, timeout_ms: u64) -> anyhow::Result<String> {
 }
 
 fn serve() -> anyhow::Result<()> {
+    word_bocce::shutdown::exit_on_signal_during_startup();
     let settings = Settings::from_env()?;
     let _sentry = telemetry::init_sentry(&settings.sentry);
     if _sentry.is_some() {

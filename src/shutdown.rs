@@ -9,6 +9,11 @@
 //! 3. the memory store's snapshot is written, and the process exits 0.
 //!
 //! A second signal while draining stops at once (in-flight requests are cut).
+//!
+//! Before the service listens for signals ([`signal`]), [`exit_on_signal_during_startup`]
+//! makes SIGTERM and SIGINT end the process at once: nothing is served yet, and a container's
+//! PID 1 ignores a signal it has no handler for, so a stop during startup (a cold build takes
+//! minutes at 400k words) used to wait for the orchestrator's kill timeout.
 
 use tokio::sync::watch;
 
@@ -68,6 +73,46 @@ impl Shutdown {
     }
 }
 
+/// The startup's signal actions, while they are registered.
+#[cfg(unix)]
+static STARTUP_ACTIONS: std::sync::Mutex<Vec<signal_hook_registry::SigId>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Until [`signal`] listens: SIGTERM or SIGINT ends the process at once, with status 128 + the
+/// signal (as the default action would report it) and a line on stderr.
+pub fn exit_on_signal_during_startup() {
+    #[cfg(unix)]
+    {
+        let mut ids = STARTUP_ACTIONS.lock().unwrap_or_else(|e| e.into_inner());
+        for sig in [libc::SIGTERM, libc::SIGINT] {
+            // SAFETY: the action only calls `write` and `_exit`, both async-signal-safe.
+            let id = unsafe {
+                signal_hook_registry::register(sig, move || {
+                    let msg = b"word-bocce: stopped by a signal during startup\n";
+                    libc::write(libc::STDERR_FILENO, msg.as_ptr().cast(), msg.len());
+                    libc::_exit(128 + sig);
+                })
+            };
+            match id {
+                Ok(id) => ids.push(id),
+                Err(e) => {
+                    tracing::warn!(error = %e, signal = sig, "cannot stop on signals during startup")
+                }
+            }
+        }
+    }
+}
+
+/// The startup's actions end once the service's own listeners exist (so that no signal
+/// finds neither).
+#[cfg(unix)]
+fn stop_exiting_on_signal() {
+    let mut ids = STARTUP_ACTIONS.lock().unwrap_or_else(|e| e.into_inner());
+    for id in ids.drain(..) {
+        signal_hook_registry::unregister(id);
+    }
+}
+
 /// The next SIGTERM or SIGINT.
 pub async fn signal() -> &'static str {
     #[cfg(unix)]
@@ -83,6 +128,7 @@ pub async fn signal() -> &'static str {
                 return std::future::pending().await;
             }
         };
+        stop_exiting_on_signal();
         tokio::select! {
             _ = term.recv() => "SIGTERM",
             _ = int.recv() => "SIGINT",

@@ -1,11 +1,13 @@
 //! Graceful shutdown, triggered as the signal handler does (`state.shutdown.begin()`; the
 //! binary's SIGTERM → exit 0 is checked by scripts/test.sh): readiness 503 at once, event
 //! streams get a final `shutdown` event, an in-flight request still completes, then the server
-//! stops and new connections are refused.
+//! stops and new connections are refused. And a signal during startup stops the binary at
+//! once, even as a container's PID 1.
 
-use crate::helpers::{engine, logs, test_settings};
+use crate::helpers::{crate_path, engine, logs, test_settings};
 use serde_json::{json, Value};
-use std::time::Duration;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use word_bocce::startup::Application;
 
@@ -95,5 +97,90 @@ async fn shutdown_drains_in_flight_requests_ends_streams_and_reports_not_ready()
             .await
             .is_err(),
         "no new connections"
+    );
+}
+
+/// A container's PID 1 ignores a signal it has no handler for, and the service's handler
+/// listens only once startup is done: a stop during a cold build (minutes at 400k words) waited
+/// for the orchestrator's kill timeout. Run as PID 1 of a new PID namespace (`unshare`, which
+/// needs root, as CI has), the binary is sent SIGTERM while it builds its graph and must stop
+/// at once, with status 143.
+#[test]
+fn sigterm_during_a_cold_start_stops_pid_1_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut unshare = Command::new("unshare")
+        .args(["--pid", "--fork", "--kill-child"])
+        .arg(env!("CARGO_BIN_EXE_word-bocce"))
+        .arg("serve")
+        .current_dir(crate_path(""))
+        // An empty graph cache: the start builds the graph (~20 s at 100k words).
+        .env("INDEX_CACHE_DIR", dir.path().join("cache"))
+        .env("PORT", port.to_string())
+        .env("SNAPSHOT_PATH", "off")
+        .env("SQLITE_PATH", dir.path().join("progress.db"))
+        .env_remove("REDIS_URL")
+        .env_remove("DATABASE_URL")
+        .env_remove("CONFIG_FILE")
+        .stdout(Stdio::from(log))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("unshare (util-linux) runs");
+    let stop = |child: &mut std::process::Child| {
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-P", &child.id().to_string()])
+            .status();
+        let _ = child.kill();
+        let _ = child.wait();
+    };
+    // The namespace's PID 1 is unshare's child; wait until its graph build has begun.
+    let children = format!("/proc/{0}/task/{0}/children", unshare.id());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let inner = loop {
+        let building = std::fs::read_to_string(&log_path)
+            .unwrap_or_default()
+            .contains("building the nearest-neighbour graph");
+        let pid = std::fs::read_to_string(&children).unwrap_or_default();
+        if building && !pid.trim().is_empty() {
+            break pid.trim().to_string();
+        }
+        if let Some(status) = unshare.try_wait().unwrap() {
+            let mut err = String::new();
+            let _ = std::io::Read::read_to_string(unshare.stderr.as_mut().unwrap(), &mut err);
+            panic!("the service ended before its build ({status}): {err}");
+        }
+        if Instant::now() > deadline {
+            stop(&mut unshare);
+            panic!("no graph build began within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let sent = Instant::now();
+    assert!(Command::new("kill")
+        .args(["-TERM", &inner])
+        .status()
+        .unwrap()
+        .success());
+    let status = loop {
+        if let Some(status) = unshare.try_wait().unwrap() {
+            break status;
+        }
+        if sent.elapsed() > Duration::from_secs(10) {
+            stop(&mut unshare);
+            panic!("PID 1 still ran 10 s after SIGTERM during its cold build");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    let _ = std::io::Read::read_to_string(unshare.stderr.as_mut().unwrap(), &mut err);
+    assert_eq!(status.code(), Some(143), "stderr: {err}");
+    assert!(
+        err.contains("stopped by a signal during startup"),
+        "stderr: {err}"
     );
 }
