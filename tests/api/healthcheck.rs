@@ -2,7 +2,7 @@
 //! `PORT` as a container gives them, asks a real server (0 when it serves, 1 when it does not:
 //! draining for `/readyz`, nothing listening, a listener that never answers, or not HTTP).
 
-use crate::helpers::{spawn_with, test_settings};
+use crate::helpers::{free_port, spawn_with, test_settings};
 use std::io::Write;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -73,9 +73,7 @@ async fn healthy_while_serving_and_not_ready_while_draining() {
 #[tokio::test]
 async fn unhealthy_when_nothing_answers() {
     // Nothing listening: refused at once.
-    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = free.local_addr().unwrap().port();
-    drop(free);
+    let port = free_port();
     let (out, took) = healthcheck("0.0.0.0", port, &[]).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(

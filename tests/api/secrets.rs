@@ -4,16 +4,13 @@
 //! password, so every Redis call fails and is logged), stops, and none of the passwords is in
 //! its logs.
 
-use super::helpers::crate_path;
+use super::helpers::{crate_path, free_port};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn no_secret_reaches_the_logs() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let admin = "admin-s3cret-token-0123456789";
     let secrets = [
         ("ADMIN_TOKEN", admin.to_string(), "admin-s3cret"),

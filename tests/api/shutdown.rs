@@ -4,7 +4,7 @@
 //! stops and new connections are refused. And a signal during startup stops the binary at
 //! once, even as a container's PID 1.
 
-use crate::helpers::{crate_path, engine, logs, test_settings};
+use crate::helpers::{crate_path, engine, free_port, logs, test_settings};
 use serde_json::{json, Value};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -110,10 +110,7 @@ fn sigterm_during_a_cold_start_stops_pid_1_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let log_path = dir.path().join("serve.log");
     let log = std::fs::File::create(&log_path).unwrap();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let mut unshare = Command::new("unshare")
         .args(["--pid", "--fork", "--kill-child"])
         .arg(env!("CARGO_BIN_EXE_word-bocce"))
